@@ -1,0 +1,150 @@
+"""What every benchmark shares: the fake server in its own process, timing, and the results table.
+
+The fake runs in a separate process so that its CPU time does not count against the client's; its own
+CPU seconds are read from ``/__fake__/stats`` before and after each measurement and shown beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import attrs
+
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
+
+HEADERS = {
+    "X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID,
+    "X-CleverTap-Passcode": DEFAULT_PASSCODE,
+}
+
+
+@attrs.define
+class FakeProcess:
+    """A fake CleverTap server running in a child process."""
+
+    url: str
+    process: asyncio.subprocess.Process
+
+    async def admin(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the fake's /__fake__/ admin API."""
+        url = f"{self.url}/__fake__/{path}"
+        async with aiohttp.ClientSession() as session, session.request(method, url, json=body) as r:
+            r.raise_for_status()
+            return await r.json()
+
+    async def cpu_seconds(self) -> float:
+        """The fake process's CPU time so far."""
+        return float((await self.admin("GET", "stats"))["cpu_seconds"])
+
+    async def set_latency(self, seconds: float) -> None:
+        """Replace every fault with a fixed latency (0 for none)."""
+        await self.admin("DELETE", "faults")
+        if seconds:
+            await self.admin("POST", "faults", {"kind": "latency", "seconds": seconds})
+
+
+@asynccontextmanager
+async def fake_process(*extra_args: str) -> AsyncIterator[FakeProcess]:
+    """Start ``clevertap-async fake-server`` on a free port in a child process; stop it after."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "clevertap_async.cli",
+        "fake-server",
+        "--port",
+        "0",
+        "--no-record-bodies",
+        *extra_args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    if not line.startswith("listening on "):
+        process.kill()
+        raise RuntimeError(f"the fake server did not start: {line!r}")
+    try:
+        yield FakeProcess(url=line.split()[-1], process=process)
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+@attrs.define
+class Row:
+    """One line of the results table."""
+
+    benchmark: str
+    variant: str
+    value: float
+    unit: str
+    ratio: float | None = None
+    ratio_to: str = ""
+    goal: str = ""
+    fake_cpu: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        """ "met" / "MISSED" against the goal (``>= x`` or ``<= x``, on the ratio or else the value)."""
+        if not self.goal:
+            return ""
+        op, _, number = self.goal.partition(" ")
+        measured = self.ratio if self.ratio is not None else self.value
+        target = float(number.rstrip("x"))
+        met = measured >= target if op == ">=" else measured <= target
+        return "met" if met else "MISSED"
+
+
+@attrs.define
+class Timed:
+    """Wall-clock seconds of a measurement and the fake's CPU seconds during it."""
+
+    seconds: float
+    fake_cpu: float
+
+
+async def timed(fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]) -> Timed:
+    """Run ``work`` once and return its wall time and the fake's CPU time over it."""
+    cpu_before = await fake.cpu_seconds() if fake else 0.0
+    started = time.perf_counter()
+    await work()
+    seconds = time.perf_counter() - started
+    cpu_after = await fake.cpu_seconds() if fake else 0.0
+    return Timed(seconds=seconds, fake_cpu=cpu_after - cpu_before)
+
+
+async def best_of(
+    repeats: int, fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]
+) -> Timed:
+    """Run ``work`` several times and keep the fastest (the least disturbed by the machine)."""
+    runs = [await timed(fake, work) for _ in range(repeats)]
+    return min(runs, key=lambda run: run.seconds)
+
+
+def print_table(rows: list[Row]) -> None:
+    """Print the results as a Markdown table (pasted as-is into the README)."""
+    header = ["benchmark", "variant", "result", "ratio", "goal", "verdict", "fake CPU s"]
+    lines = [header, ["---"] * len(header)]
+    for row in rows:
+        ratio = f"{row.ratio:.2f}x {row.ratio_to}".strip() if row.ratio is not None else ""
+        lines.append(
+            [
+                row.benchmark,
+                row.variant,
+                f"{row.value:,.1f} {row.unit}",
+                ratio,
+                row.goal,
+                row.verdict,
+                "" if row.fake_cpu is None else f"{row.fake_cpu:.2f}",
+            ]
+        )
+    for line in lines:
+        print("| " + " | ".join(line) + " |")

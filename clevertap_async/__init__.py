@@ -1,0 +1,60 @@
+"""clevertap_async: an async-first client for the CleverTap REST API (v1).
+
+Example::
+
+    from clevertap_async import CleverTap
+
+    async with CleverTap(account_id="...", passcode="...", region="in1") as ct:
+        await ct.bulletins.trigger(business_event="Sale", name="Sale is on",
+                                   properties={"code": "SALE10"}, created_by="me@example.com")
+"""
+
+from ._client import CleverTap
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIFailure,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CleverTapError,
+    ClientStateError,
+    ConfigurationError,
+    ConflictError,
+    CursorExpiredError,
+    MalformedResponseError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from ._protocol import REGION_HOSTS, Backoff
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "REGION_HOSTS",
+    "APIConnectionError",
+    "APIError",
+    "APIFailure",
+    "APITimeoutError",
+    "AuthenticationError",
+    "Backoff",
+    "BadRequestError",
+    "CleverTap",
+    "CleverTapError",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConflictError",
+    "CursorExpiredError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "__version__",
+]

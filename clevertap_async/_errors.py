@@ -1,0 +1,200 @@
+"""Every exception the client raises, in one tree.
+
+::
+
+    CleverTapError
+    ├── ConfigurationError (also ValueError)     bad constructor arguments, missing credentials
+    ├── ValidationError (also ValueError)        bad input caught before anything is sent
+    ├── ClientStateError (also RuntimeError)     client used before `async with` or after close
+    ├── APIConnectionError                       connection refused, reset, dropped, body cut short
+    │   └── APITimeoutError                      no answer within the timeout
+    ├── APIError                                 the server answered, and the answer is an error
+    │   ├── BadRequestError                      400
+    │   ├── AuthenticationError                  401 (bad credentials, or the wrong region)
+    │   ├── PermissionDeniedError                403
+    │   ├── NotFoundError                        404
+    │   ├── ConflictError                        409
+    │   ├── RateLimitError                       429 "Too many concurrent requests"
+    │   ├── ServerError                          5xx
+    │   ├── APIFailure                           HTTP 2xx with "status": "fail" in the body
+    │   └── MalformedResponseError               a body that is not the JSON object the API sends
+    └── PaginationError                          a cursor flow that cannot go on
+        └── CursorExpiredError                   the server rejected a cursor; carries the last checkpoint
+
+Messages never carry the passcode: the transport redacts it before an error is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIFailure",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CleverTapError",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConflictError",
+    "CursorExpiredError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "error_for_status",
+]
+
+
+class CleverTapError(Exception):
+    """Base class of every error raised by clevertap_async."""
+
+
+class ConfigurationError(CleverTapError, ValueError):
+    """The client was configured wrongly: a missing credential, an unknown region."""
+
+
+class ValidationError(CleverTapError, ValueError):
+    """Input was rejected on the client side, before anything was sent.
+
+    Attributes:
+        field: the name of the offending field or argument, when there is one.
+        position: the 0-based position of the offending record in the caller's input, if any.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, position: int | None = None):
+        super().__init__(message)
+        self.field = field
+        self.position = position
+
+
+class ClientStateError(CleverTapError, RuntimeError):
+    """The client was used outside its ``async with`` block."""
+
+
+class APIConnectionError(CleverTapError):
+    """The request did not get a complete answer: refused, reset, dropped or cut short.
+
+    Attributes:
+        method: the HTTP method of the failed request.
+        path: the API path of the failed request (never the full URL with a query).
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = ""):
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the configured timeout."""
+
+
+class APIError(CleverTapError):
+    """The server answered with an error.
+
+    Attributes:
+        status: the HTTP status code.
+        code: CleverTap's own ``code`` from the body (often equal to ``status``; 1 and 2 on cursors).
+        message: the server's ``error`` text.
+        body: the decoded body (a dict), or the raw text when it was not JSON.
+        method: the HTTP method of the request.
+        path: the API path of the request.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | None = None,
+        body: Any = None,
+        method: str = "",
+        path: str = "",
+    ):
+        self.status = status
+        self.code = code
+        self.message = message
+        self.body = body
+        self.method = method
+        self.path = path
+        where = f"{method} {path}: " if method else ""
+        code_part = f", code {code}" if code is not None and code != status else ""
+        super().__init__(f"{where}HTTP {status}{code_part}: {message}")
+
+
+class BadRequestError(APIError):
+    """HTTP 400: a parameter was missing or invalid."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the account ID or passcode is wrong, or the region's host is the wrong one."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: the operation is not allowed for these credentials."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: the path or the resource does not exist."""
+
+
+class ConflictError(APIError):
+    """HTTP 409: the resource already exists."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many concurrent requests for this account and API."""
+
+
+class ServerError(APIError):
+    """HTTP 5xx: the server failed; worth retrying."""
+
+
+class APIFailure(APIError):
+    """HTTP 2xx whose body says ``"status": "fail"``: CleverTap's way of reporting many errors."""
+
+
+class MalformedResponseError(APIError):
+    """The body was not the JSON object the API always sends (cut short, HTML, empty)."""
+
+
+class PaginationError(CleverTapError):
+    """A cursor flow cannot continue: a repeated cursor, or an answer with no way forward.
+
+    Attributes:
+        checkpoint: the cursor of the last page fully delivered to the caller, or None when no page
+            was delivered yet. Pass it as ``resume_from`` to continue after fixing the cause.
+    """
+
+    def __init__(self, message: str, *, checkpoint: str | None = None):
+        super().__init__(message)
+        self.checkpoint = checkpoint
+
+
+class CursorExpiredError(PaginationError):
+    """The server rejected a cursor ("Incorrect Usage", or expired); start again or resume."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """Return the APIError subclass for an HTTP error status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return APIError

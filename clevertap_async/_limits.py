@@ -1,0 +1,61 @@
+"""The API's documented limits (clevertap-api.md §4).
+
+The only module the fake server shares with the client: both sides must agree on the published numbers,
+and a bug in how either side *uses* them must not hide in shared code.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Records in one ``POST /1/upload`` call for events and profiles (§4.4).
+MAX_UPLOAD_RECORDS: Final = 1000
+#: Device-token records in one ``POST /1/upload`` call (§5.3).
+MAX_TOKEN_RECORDS: Final = 100
+#: Concurrent in-flight ``/1/upload`` requests per account (§4.2).
+UPLOAD_CONCURRENCY: Final = 15
+#: Concurrent in-flight requests per account for every other API (§4.2).
+QUERY_CONCURRENCY: Final = 3
+#: Requests per second to ``/1/targets/create.json`` (§4.3; the older, safer figure).
+CAMPAIGN_CREATE_PER_SECOND: Final = 1.0
+#: Largest ``batch_size`` for the events and profiles cursors (§6.2).
+MAX_CURSOR_BATCH_SIZE: Final = 5000
+#: Profiles cursor ``batch_size`` should be a multiple of this (23 storage buckets, §6.3).
+PROFILE_BATCH_MULTIPLE: Final = 23
+#: Identities or GUIDs per delete call, identities per demerge call (§7.1, §7.2).
+MAX_DELETE_IDS: Final = 100
+#: Entries per subscribe or disassociate call (§7.3, §7.4).
+MAX_SUBSCRIPTION_RECORDS: Final = 1000
+#: Longest event/profile property key, in characters (§4.4).
+MAX_KEY_LENGTH: Final = 120
+#: Longest property value, in UTF-8 bytes (§4.4).
+MAX_VALUE_BYTES: Final = 512
+#: Properties per event on the most permissive accounts (§4.4; newer accounts default to 100).
+MAX_EVENT_PROPERTIES: Final = 256
+#: Event names CleverTap reserves for itself; uploading one gets code 513 (§4.5).
+RESTRICTED_EVENT_NAMES: Final = frozenset(
+    {
+        "Notification Sent",
+        "Notification Viewed",
+        "Notification Clicked",
+        "Notification Delivered",
+        "Notification Replied",
+        "UTM Visited",
+        "App Launched",
+        "App Uninstalled",
+        "App Version Changed",
+        "Stayed",
+        "Reply Sent",
+        "Experiment Rendered",
+        "Reachable By",
+        "Identity Reset",
+        "Identity Set",
+        "Identity Error",
+    }
+)
+#: Characters banned in event names and property keys (§4.5); profile keys also ban ``#``.
+BANNED_KEY_CHARACTERS: Final = frozenset("%><!|&.:;$'\"\\")
+#: The path every upload goes to.
+UPLOAD_PATH: Final = "/1/upload"
+#: The campaign-create path, the one API with a published per-second rate.
+CAMPAIGN_CREATE_PATH: Final = "/1/targets/create.json"

@@ -1,0 +1,321 @@
+"""The wire protocol as pure functions: no event loop, no sockets, testable in isolation.
+
+Everything the transport decides about a request or a response lives here: where it goes (regions,
+URLs that keep cursors verbatim), what it carries (headers, JSON bodies), how an answer becomes data or a
+typed error (HTTP status *and* the body's ``status``), and how long to wait before trying again.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import urllib.parse
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, Final
+
+import attrs
+import orjson
+from yarl import URL
+
+from . import _limits
+from ._errors import APIFailure, MalformedResponseError, ValidationError, error_for_status
+
+REGION_HOSTS: Final[Mapping[str, str]] = {
+    "eu1": "eu1.api.clevertap.com",
+    "in1": "in1.api.clevertap.com",
+    "sg1": "sg1.api.clevertap.com",
+    "us1": "us1.api.clevertap.com",
+    "aps3": "aps3.api.clevertap.com",
+    "mec1": "mec1.api.clevertap.com",
+}
+DEFAULT_REGION: Final = "eu1"
+HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
+#: Concurrency family of every upload; other APIs are their own family, keyed by path.
+UPLOAD_FAMILY: Final = "upload"
+QueryValue = str | int | float | bool
+
+
+def base_url_for(region: str | None, base_url: str | None) -> str:
+    """Return the API root URL (no trailing slash) for a region code or an explicit base URL.
+
+    Raises:
+        ValueError: the region is unknown (the message lists the valid ones), or the base URL is not
+            an absolute http(s) URL.
+    """
+    if base_url:
+        parsed = URL(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        return base_url.rstrip("/")
+    code = (region or DEFAULT_REGION).strip().lower()
+    if code not in REGION_HOSTS:
+        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(REGION_HOSTS)}")
+    return f"https://{REGION_HOSTS[code]}"
+
+
+def family_of(path: str) -> str:
+    """Return the concurrency family of an API path (§4.2): all uploads share one, others per path."""
+    return UPLOAD_FAMILY if path == _limits.UPLOAD_PATH else path
+
+
+def build_headers(account_id: str, passcode: str, *, has_body: bool) -> dict[str, str]:
+    """Return the headers of one request; Content-Type only when there is a body (§2)."""
+    headers = {
+        "X-CleverTap-Account-Id": account_id,
+        "X-CleverTap-Passcode": passcode,
+        "Accept": "application/json",
+    }
+    if has_body:
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    return headers
+
+
+def build_url(
+    base_url: str,
+    path: str,
+    params: Mapping[str, QueryValue] | None = None,
+    *,
+    verbatim: Mapping[str, str] | None = None,
+) -> URL:
+    """Return the request URL, encoding ``params`` once and appending ``verbatim`` values as they are.
+
+    Cursors arrive already percent-encoded; any params mapping would encode them again and the API would
+    answer "Incorrect Usage" (Appendix A.1). So the query is built here and handed to yarl as encoded.
+    """
+    pairs = [(name, _query_text(value)) for name, value in (params or {}).items()]
+    query = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
+    for name, value in (verbatim or {}).items():
+        query = f"{query}&{name}={value}" if query else f"{name}={value}"
+    return URL(f"{base_url}{path}{'?' + query if query else ''}", encoded=True)
+
+
+def _query_text(value: QueryValue) -> str:
+    # The API spells booleans in lowercase (``app=true``); Python's str() would send ``True``.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def validate_request(
+    method: str, path: str, params: Mapping[str, Any] | None, json: Any
+) -> tuple[str, bytes | None]:
+    """Check a generic request before it is sent; return the upper-cased method and the JSON body.
+
+    Raises:
+        ValidationError: an unknown method, a path without a leading "/", a query parameter with an
+            empty or duplicate name or a value that is not a scalar, or a body that is not JSON.
+    """
+    verb = method.upper() if isinstance(method, str) else method
+    if verb not in HTTP_METHODS:
+        raise ValidationError(
+            f"unknown HTTP method {method!r}; use one of {', '.join(sorted(HTTP_METHODS))}",
+            field="method",
+        )
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValidationError(f"path must start with '/', got {path!r}", field="path")
+    if "?" in path or "#" in path:
+        raise ValidationError(
+            f"path must not carry a query or fragment, pass params= instead: {path!r}", field="path"
+        )
+    if params is not None:
+        _validate_params(params)
+    body = None if json is None else encode_json(json, what="json body")
+    return verb, body
+
+
+def _validate_params(params: Mapping[str, Any]) -> None:
+    if not isinstance(params, Mapping):
+        raise ValidationError("params must be a mapping of names to values", field="params")
+    seen: set[str] = set()
+    for name, value in params.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError(
+                f"query parameter names must be non-empty strings, got {name!r}", field="params"
+            )
+        folded = name.strip()
+        if folded in seen:
+            raise ValidationError(f"duplicate query parameter name {name!r}", field="params")
+        seen.add(folded)
+        if not isinstance(value, str | int | float | bool) or value is None:
+            raise ValidationError(
+                f"query parameter {name!r} must be a string, number or bool, got "
+                f"{type(value).__name__}",
+                field=f"params.{name}",
+            )
+
+
+def encode_json(value: Any, *, what: str) -> bytes:
+    """Serialise plain JSON data with orjson, refusing what JSON cannot carry.
+
+    orjson quietly turns NaN and infinities into ``null``; the API would store nonsense, so they are
+    refused here along with non-string keys and non-JSON types.
+
+    Raises:
+        ValidationError: naming the first offending location, e.g. ``json body.items[2].price``.
+    """
+    problem = _first_non_json(value, what)
+    if problem:
+        raise ValidationError(problem, field=what)
+    return orjson.dumps(value)
+
+
+def _first_non_json(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} is {value!r}, which JSON cannot carry"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has a non-string key {key!r}"
+            found = _first_non_json(item, f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _first_non_json(item, f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    return f"{where} is a {type(value).__name__}, which is not JSON-serialisable"
+
+
+def redact(text: str, secret: str) -> str:
+    """Return ``text`` with every occurrence of ``secret`` masked.
+
+    Secrets shorter than 4 characters are left alone: masking every "p" in a message would destroy it,
+    and no real passcode is that short.
+    """
+    return text.replace(secret, "********") if len(secret) >= 4 else text
+
+
+def decode_response(
+    status: int,
+    body: bytes,
+    *,
+    method: str,
+    path: str,
+    allow_fail_status: bool = False,
+    secret: str = "",
+) -> Any:
+    """Turn one HTTP answer into decoded JSON, or raise the typed error it stands for.
+
+    Args:
+        status: the HTTP status.
+        body: the raw body.
+        method: the request's method, for error messages.
+        path: the request's path, for error messages.
+        allow_fail_status: return bodies with ``"status": "fail"`` instead of raising. Uploads need it:
+            a "fail" there lists per-record rejections, not a request failure (§5.4).
+        secret: text to mask in any message (the passcode).
+
+    Raises:
+        APIError: the subclass for an HTTP error status.
+        APIFailure: HTTP 2xx with ``"status": "fail"`` (unless allowed).
+        MalformedResponseError: a 2xx body that is not a JSON object.
+    """
+    data: Any
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        data = None
+    text = redact(body[:300].decode("utf-8", errors="replace"), secret)
+    if status >= 300:
+        message = _error_message(data) or text or f"HTTP {status}"
+        raise error_for_status(status)(
+            redact(message, secret),
+            status=status,
+            code=_error_code(data),
+            body=data if data is not None else text,
+            method=method,
+            path=path,
+        )
+    if not isinstance(data, dict):
+        shape = (
+            "an empty body" if not body else f"{text!r}" if data is None else type(data).__name__
+        )
+        raise MalformedResponseError(
+            f"expected a JSON object, got {shape}",
+            status=status,
+            body=data if data is not None else text,
+            method=method,
+            path=path,
+        )
+    if data.get("status") == "fail" and not allow_fail_status:
+        raise APIFailure(
+            redact(_error_message(data) or "request failed", secret),
+            status=status,
+            code=_error_code(data),
+            body=data,
+            method=method,
+            path=path,
+        )
+    return data
+
+
+def _error_message(data: Any) -> str:
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error")
+    if isinstance(error, list):  # counts answer errors as a list: ["Invalid event : X"]
+        return "; ".join(str(part) for part in error)
+    return "" if error is None else str(error)
+
+
+def _error_code(data: Any) -> int | None:
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@attrs.frozen
+class Backoff:
+    """Exponential backoff with full jitter: attempt ``n`` waits a random time in ``[0, cap_n]``.
+
+    ``cap_n = min(maximum, initial * multiplier ** n)``. A server's ``Retry-After`` overrides the jitter
+    (it is honoured up to ``max_retry_after`` seconds, so a broken header cannot hang the caller).
+
+    Attributes:
+        initial: the cap for the first retry, in seconds.
+        maximum: the largest cap, in seconds.
+        multiplier: growth of the cap per attempt.
+        max_retry_after: the longest ``Retry-After`` honoured, in seconds.
+    """
+
+    initial: float = 0.5
+    maximum: float = 8.0
+    multiplier: float = 2.0
+    max_retry_after: float = 60.0
+
+    def delay(
+        self, attempt: int, *, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Return the seconds to wait before retry number ``attempt`` (0 for the first retry)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        cap = min(self.maximum, self.initial * self.multiplier**attempt)
+        return (rng or random).uniform(0.0, cap)
+
+
+#: Waits nothing at all: for tests, which must never sleep for real.
+NO_BACKOFF: Final = Backoff(initial=0.0, maximum=0.0, max_retry_after=0.0)

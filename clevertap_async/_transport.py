@@ -1,0 +1,289 @@
+"""The transport: one aiohttp session, the gates every request passes, and the one retry loop.
+
+A request goes: gates (the concurrency cap of its family, then the rate limiters) → one HTTP attempt →
+``_protocol.decode_response``. Retryable failures (429, 5xx, connection errors, timeouts, bodies cut
+short) go round the loop with backoff; the gates are released between attempts so a request waiting to
+retry never holds a slot another request could use. aiohttp exceptions are mapped onto the error tree
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+
+from . import _limits, _protocol
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    CleverTapError,
+    ClientStateError,
+    MalformedResponseError,
+    RateLimitError,
+    ServerError,
+)
+
+logger = logging.getLogger("clevertap_async")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Secret:
+    """A string that never shows itself in a repr, a str or a log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret itself, for the one place that must send it: the request headers."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+def is_retryable(error: CleverTapError) -> bool:
+    """Say whether an error is worth another attempt: throttling, server errors, lost answers."""
+    return isinstance(error, RateLimitError | ServerError | APIConnectionError) or (
+        isinstance(error, MalformedResponseError) and error.status < 300
+    )
+
+
+class Transport:
+    """Sends requests to one CleverTap account, inside its concurrency caps and rate limits.
+
+    Args:
+        base_url: the API root, e.g. ``https://eu1.api.clevertap.com``.
+        account_id: the account (project) ID.
+        passcode: the passcode, kept in a :class:`Secret`.
+        timeout: seconds for one attempt, connection to last byte.
+        max_retries: further attempts after the first, for retryable failures.
+        upload_concurrency: in-flight ``/1/upload`` requests at most.
+        query_concurrency: in-flight requests per other API path at most.
+        rate_limit: requests per second across the whole client, or None for no limit.
+        session: an aiohttp session to use (never closed here), or None to own one.
+        backoff: the retry delays.
+        sleep: the coroutine used to wait (tests pass one that does not sleep for real).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        account_id: str,
+        passcode: Secret,
+        timeout: float,
+        max_retries: int,
+        upload_concurrency: int,
+        query_concurrency: int,
+        rate_limit: float | None,
+        session: aiohttp.ClientSession | None,
+        backoff: _protocol.Backoff,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.base_url = base_url
+        self.account_id = account_id
+        self._passcode = passcode
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.upload_concurrency = upload_concurrency
+        self.query_concurrency = query_concurrency
+        self.backoff = backoff
+        self._sleep = sleep
+        self._rng = random.Random()
+        self._given_session = session
+        self._session: aiohttp.ClientSession | None = None
+        self._exit_stack: AsyncExitStack | None = None
+        self._closed = False
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._global_limiter = AsyncLimiter(rate_limit, 1.0) if rate_limit else None
+        self._path_limiters = {
+            _limits.CAMPAIGN_CREATE_PATH: AsyncLimiter(_limits.CAMPAIGN_CREATE_PER_SECOND, 1.0)
+        }
+
+    @property
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+        return self._session is not None and not self._closed
+
+    async def open(self) -> None:
+        """Create (or adopt) the session. Opening twice, or after closing, is a ClientStateError."""
+        if self._closed:
+            raise ClientStateError("this CleverTap client is closed; create a new one")
+        if self._session is not None:
+            raise ClientStateError("this CleverTap client is already open")
+        stack = AsyncExitStack()
+        if self._given_session is not None:
+            self._session = self._given_session
+        else:
+            # limit=0: the per-family semaphores are the only caps; a connector cap would starve
+            # one family when another is busy.
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            # The exit stack closes only what this transport created; a passed-in session is the
+            # caller's to close.
+            await stack.enter_async_context(session)
+            self._session = session
+        self._exit_stack = stack
+
+    async def close(self) -> None:
+        """Close the owned session (a passed-in one is left open). Safe to call more than once."""
+        self._closed = True
+        stack, self._exit_stack = self._exit_stack, None
+        if stack is not None:
+            await stack.aclose()
+
+    def _require_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._closed:
+            state = "closed" if self._closed else "not open"
+            raise ClientStateError(
+                f"the CleverTap client is {state}: use it inside `async with CleverTap(...) as ct:`"
+            )
+        return self._session
+
+    def _semaphore(self, family: str) -> asyncio.Semaphore:
+        semaphore = self._semaphores.get(family)
+        if semaphore is None:
+            size = (
+                self.upload_concurrency
+                if family == _protocol.UPLOAD_FAMILY
+                else self.query_concurrency
+            )
+            semaphore = self._semaphores[family] = asyncio.Semaphore(size)
+        return semaphore
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, _protocol.QueryValue] | None = None,
+        verbatim_params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        allow_fail_status: bool = False,
+    ) -> Any:
+        """Send one API request with retries and return its decoded JSON body.
+
+        Args:
+            method: the HTTP method, upper case.
+            path: the API path, starting with "/".
+            params: query parameters, encoded once.
+            verbatim_params: query parameters appended exactly as given (cursors).
+            body: the JSON body, already serialised.
+            allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
+
+        Raises:
+            CleverTapError: the typed error of the last attempt when retries run out, or at once for
+                errors not worth retrying.
+        """
+        session = self._require_session()
+        url = _protocol.build_url(self.base_url, path, params, verbatim=verbatim_params)
+        headers = _protocol.build_headers(
+            self.account_id, self._passcode.reveal(), has_body=body is not None
+        )
+        attempts = self.max_retries + 1
+        for attempt in range(attempts):
+            retry_after: float | None = None
+            try:
+                status, payload, retry_after = await self._attempt(
+                    session, method, path, url, headers, body, attempt, attempts
+                )
+                return _protocol.decode_response(
+                    status,
+                    payload,
+                    method=method,
+                    path=path,
+                    allow_fail_status=allow_fail_status,
+                    secret=self._passcode.reveal(),
+                )
+            except CleverTapError as error:
+                if attempt + 1 >= attempts or not is_retryable(error):
+                    raise
+                delay = self.backoff.delay(attempt, retry_after=retry_after, rng=self._rng)
+                logger.debug(
+                    "%s %s attempt %d/%d failed (%s); retrying in %.3fs",
+                    method,
+                    path,
+                    attempt + 1,
+                    attempts,
+                    type(error).__name__,
+                    delay,
+                )
+                await self._sleep(delay)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        url: Any,
+        headers: dict[str, str],
+        body: bytes | None,
+        attempt: int,
+        attempts: int,
+    ) -> tuple[int, bytes, float | None]:
+        """Make one HTTP attempt inside the gates; return status, body and any Retry-After."""
+        async with self._semaphore(_protocol.family_of(path)):
+            # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
+            for limiter in (self._global_limiter, self._path_limiters.get(path)):
+                if limiter is not None:
+                    await limiter.acquire()
+            started = time.perf_counter()
+            try:
+                async with session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=self.timeout),
+                    # A redirect would carry the passcode header to wherever it points.
+                    allow_redirects=False,
+                ) as response:
+                    payload = await response.read()
+                    status = response.status
+                    retry_after = _protocol.parse_retry_after(response.headers.get("Retry-After"))
+            except TimeoutError as exc:
+                raise APITimeoutError(
+                    f"{method} {path}: no answer within {self.timeout:g}s",
+                    method=method,
+                    path=path,
+                ) from exc
+            except aiohttp.ClientError as exc:
+                raise APIConnectionError(
+                    f"{method} {path}: {_describe_client_error(exc)}", method=method, path=path
+                ) from exc
+        logger.debug(
+            "%s %s attempt %d/%d -> HTTP %d in %.1f ms (%d bytes)",
+            method,
+            path,
+            attempt + 1,
+            attempts,
+            status,
+            (time.perf_counter() - started) * 1000,
+            len(payload),
+        )
+        return status, payload, retry_after
+
+
+def _describe_client_error(exc: aiohttp.ClientError) -> str:
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the response body was cut short"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection before answering"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or exc.os_error})"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"bad response: {exc.message}"
+    return f"connection error: {type(exc).__name__}: {exc}"

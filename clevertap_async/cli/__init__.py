@@ -1,0 +1,5 @@
+"""The ``clevertap-async`` command line."""
+
+from ._main import main
+
+__all__ = ["main"]

@@ -1,0 +1,58 @@
+"""``clevertap-async fake-server``: run the fake CleverTap server until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+from ..testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap
+
+
+def add_parser(commands: Any) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        "fake-server",
+        help="run the fake CleverTap server (for tests and demos)",
+        description="Serve the fake CleverTap API on 127.0.0.1 until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID, help="account ID to accept")
+    parser.add_argument("--passcode", default=DEFAULT_PASSCODE, help="passcode to accept")
+    parser.add_argument("--seed", type=int, default=0, help="seed for generated data and faults")
+    parser.add_argument(
+        "--no-record-bodies", action="store_true", help="do not keep request bodies (benchmarks)"
+    )
+    parser.set_defaults(run=run, configure=[])
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Start the fake, print how to reach it, serve until SIGINT or SIGTERM."""
+    fake = FakeCleverTap(
+        account_id=args.account_id,
+        passcode=args.passcode,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        record_bodies=not args.no_record_bodies,
+    )
+    for configure in args.configure:  # other issues' seeding options hook in here
+        configure(fake, args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with fake:
+        # The first line is machine-readable: benchmarks and scripts read the URL from it.
+        print(f"listening on {fake.url}", flush=True)
+        print(
+            f"export CLEVERTAP_BASE_URL={fake.url} CLEVERTAP_ACCOUNT_ID={fake.account_id} "
+            f"CLEVERTAP_PASSCODE=<the fake's passcode, see --passcode>",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    return 0

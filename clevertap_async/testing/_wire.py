@@ -1,0 +1,72 @@
+"""How the fake answers: CleverTap's JSON envelope and content type, rendered with orjson.
+
+Deliberately separate from the client's protocol module: the fake must not share the client's code, so
+that a bug in one cannot hide in the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+CONTENT_TYPE = "application/json;charset=utf-8"
+
+#: The error text the fake sends with each HTTP status (recorded strings where one exists).
+STATUS_TEXT = {
+    400: "Malformed request",
+    401: "Account ID is not valid",
+    403: "Operation not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    429: "Too many concurrent requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable, retry later",
+    504: "Gateway timeout",
+}
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Return ``data`` as CleverTap sends JSON."""
+    return raw_json_response(orjson.dumps(data), status=status, headers=headers)
+
+
+def raw_json_response(
+    body: bytes, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Return pre-rendered JSON bytes (the benchmark fast path renders pages once)."""
+    response = web.Response(body=body, status=status, headers=headers)
+    response.headers["Content-Type"] = CONTENT_TYPE
+    return response
+
+
+def fail(
+    status: int,
+    error: str | None = None,
+    *,
+    code: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """Return the generic failure body ``{"status": "fail", "error": ..., "code": ...}`` (§3.2)."""
+    body = {
+        "status": "fail",
+        "error": error or STATUS_TEXT.get(status, "Error"),
+        "code": status if code is None else code,
+    }
+    return json_response(body, status=status, headers=headers)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any] | web.Response:
+    """Return the request's JSON object body, or the 400 answer the API gives for anything else."""
+    raw = await request.read()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return fail(400, "Malformed request: the body is not valid JSON")
+    if not isinstance(data, dict):
+        return fail(400, "Malformed request: the body must be a JSON object")
+    return data

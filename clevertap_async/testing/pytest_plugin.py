@@ -1,0 +1,31 @@
+"""pytest fixtures for testing against the fake server (registered through the ``pytest11`` entry point).
+
+``fake_clevertap`` is a running :class:`FakeCleverTap`; ``fake_clevertap_client`` is an open client
+pointed at it that retries without sleeping. Both need pytest-asyncio; without it no fixture is defined.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator
+
+from .._client import CleverTap
+from .._protocol import NO_BACKOFF
+from ._server import FakeCleverTap
+
+# The plugin loads in every pytest run where clevertap-async is installed; without pytest-asyncio it
+# must stay silent rather than break the user's test session.
+if importlib.util.find_spec("pytest_asyncio") is not None:
+    import pytest_asyncio
+
+    @pytest_asyncio.fixture
+    async def fake_clevertap() -> AsyncIterator[FakeCleverTap]:
+        """A running fake CleverTap server on a free loopback port."""
+        async with FakeCleverTap() as fake:
+            yield fake
+
+    @pytest_asyncio.fixture
+    async def fake_clevertap_client(fake_clevertap: FakeCleverTap) -> AsyncIterator[CleverTap]:
+        """An open client for ``fake_clevertap`` whose retries do not sleep."""
+        async with fake_clevertap.client(backoff=NO_BACKOFF) as client:
+            yield client

@@ -1,0 +1,50 @@
+"""Shared fixtures. The fake server fixtures come from the package's own pytest plugin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from clevertap_async import CleverTap
+from clevertap_async._protocol import NO_BACKOFF
+from clevertap_async.testing import FakeCleverTap
+
+
+class RecordingSleep:
+    """A stand-in for asyncio.sleep that records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+def recording_sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeCleverTap]:
+    async with FakeCleverTap() as server:
+        yield server
+
+
+@pytest.fixture
+async def ct(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
+    async with fake.client(backoff=NO_BACKOFF, timeout=5) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _no_clevertap_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's real credentials in the environment must never leak into a test.
+    for name in (
+        "CLEVERTAP_ACCOUNT_ID",
+        "CLEVERTAP_PASSCODE",
+        "CLEVERTAP_REGION",
+        "CLEVERTAP_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)

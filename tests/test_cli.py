@@ -1,0 +1,121 @@
+"""The clevertap-async command, run as a subprocess against a fake server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from clevertap_async.testing import FakeCleverTap
+
+PASSCODE = "fake-passcode"
+
+
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "clevertap_async.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def fake_env(fake: FakeCleverTap) -> dict[str, str]:
+    return {
+        "CLEVERTAP_BASE_URL": fake.url,
+        "CLEVERTAP_ACCOUNT_ID": fake.account_id,
+        "CLEVERTAP_PASSCODE": PASSCODE,
+    }
+
+
+async def test_request_prints_the_json_answer(fake: FakeCleverTap) -> None:
+    body = '{"business_event": "E", "name": "N", "properties": {}, "c-by": "a@b.co", "when": "now"}'
+    code, out, err = await run_cli(
+        "request", "POST", "/1/targets/trigger.json", "--data", body, env=fake_env(fake)
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"status": "success"}
+    assert fake.bulletins[0]["name"] == "N"
+
+
+async def test_request_errors_are_one_line_without_the_passcode(fake: FakeCleverTap) -> None:
+    code, out, err = await run_cli("request", "GET", "/1/nothing.json", env=fake_env(fake))
+    assert code == 1
+    assert err.strip() == "clevertap-async: NotFoundError: GET /1/nothing.json: HTTP 404: Not found"
+    assert PASSCODE not in out + err
+
+
+async def test_bad_credentials_exit_1(fake: FakeCleverTap) -> None:
+    env = {**fake_env(fake), "CLEVERTAP_PASSCODE": "wrong-passcode"}
+    code, _, err = await run_cli("request", "GET", "/1/x.json", env=env)
+    assert code == 1
+    assert "AuthenticationError" in err and "Traceback" not in err
+    assert "wrong-passcode" not in err
+
+
+async def test_usage_errors_exit_2() -> None:
+    code, _, err = await run_cli("request", "GET", "/1/x", "--query", "novalue")
+    assert code == 2
+    assert "--query takes NAME=VALUE" in err or "CLEVERTAP_ACCOUNT_ID" in err
+    code, _, err = await run_cli("request", "GET", "/1/x")
+    assert code == 2
+    assert "set CLEVERTAP_ACCOUNT_ID" in err
+    code, _, err = await run_cli("no-such-command")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+async def test_bad_data_is_a_usage_error(fake: FakeCleverTap) -> None:
+    code, _, err = await run_cli("request", "POST", "/1/x", "--data", "{oops", env=fake_env(fake))
+    assert code == 2
+    assert "--data is not valid JSON" in err
+    assert fake.requests == []
+
+
+async def test_fake_server_command_serves_until_terminated() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "clevertap_async.cli",
+        "fake-server",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert line.startswith("listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        env = {
+            "CLEVERTAP_BASE_URL": url,
+            "CLEVERTAP_ACCOUNT_ID": "FAKE-ACC-0001",
+            "CLEVERTAP_PASSCODE": PASSCODE,
+        }
+        code, out, _ = await run_cli(
+            "request",
+            "POST",
+            "/1/targets/trigger.json",
+            "--data",
+            '{"business_event":"E","name":"N","properties":{},"c-by":"a@b.co","when":"now"}',
+            env=env,
+        )
+        assert code == 0 and json.loads(out)["status"] == "success"
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0
+
+
+async def test_demo_runs() -> None:
+    code, out, err = await run_cli("demo")
+    assert code == 0, err
+    assert "summary:" in out
