@@ -12,7 +12,7 @@ import aiohttp
 from . import _limits, _protocol
 from ._errors import ConfigurationError
 from ._transport import Secret, Sleep, Transport
-from .resources import Bulletins
+from .resources import Bulletins, Events, Profiles, Tokens
 
 ACCOUNT_ID_VARIABLE = "CLEVERTAP_ACCOUNT_ID"
 PASSCODE_VARIABLE = "CLEVERTAP_PASSCODE"
@@ -104,6 +104,9 @@ class CleverTap:
             backoff=backoff or _protocol.Backoff(),
             **extra,
         )
+        self.events = Events(self)
+        self.profiles = Profiles(self)
+        self.tokens = Tokens(self)
         self.bulletins = Bulletins(self)
 
     @property
