@@ -137,6 +137,14 @@ class FakeCleverTap:
             r for r in self.requests if r.path == path and (method is None or r.method == method)
         ]
 
+    def is_profile_gone(self, *, identity: str | None = None, object_id: str | None = None) -> bool:
+        """Say whether a profile was deleted or demerged, with the change already visible.
+
+        The one place exports and ``profile.json`` ask before serving a profile, so deletes and
+        demerges show up everywhere at once (after the configured delay).
+        """
+        return False
+
     def reset(self) -> None:
         """Forget requests, statistics, faults and stored data; keep running."""
         self.requests.clear()
