@@ -11,7 +11,7 @@ import aiohttp
 
 from . import _limits, _protocol
 from ._errors import ConfigurationError
-from ._transport import Secret, Sleep, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
 from .resources import Bulletins, Events, Profiles, Tokens
 
 ACCOUNT_ID_VARIABLE = "CLEVERTAP_ACCOUNT_ID"
@@ -44,6 +44,8 @@ class CleverTap:
             None for no limit. Campaign creation is always held to 1 per second.
         session: an aiohttp session to use; the client never closes a session it was given.
         backoff: the retry delays (exponential with full jitter by default).
+        max_response_bytes: the largest response body accepted (256 MiB by default); a larger one
+            raises ResponseTooLargeError without being read into memory.
 
     Raises:
         ConfigurationError: a credential is missing (the message names the variable to set), the
@@ -64,6 +66,7 @@ class CleverTap:
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
         backoff: _protocol.Backoff | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         _sleep: Sleep | None = None,
     ):
         account_id = account_id or os.environ.get(ACCOUNT_ID_VARIABLE)
@@ -84,6 +87,7 @@ class CleverTap:
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         _check_positive("timeout", timeout)
+        _check_positive("max_response_bytes", max_response_bytes, integer=True)
         _check_positive("upload_concurrency", upload_concurrency, integer=True)
         _check_positive("query_concurrency", query_concurrency, integer=True)
         if rate_limit is not None:
@@ -102,6 +106,7 @@ class CleverTap:
             rate_limit=rate_limit,
             session=session,
             backoff=backoff or _protocol.Backoff(),
+            max_response_bytes=max_response_bytes,
             **extra,
         )
         self.events = Events(self)

@@ -18,6 +18,7 @@
     │   ├── ServerError                          5xx
     │   ├── APIFailure                           HTTP 2xx with "status": "fail" in the body
     │   └── MalformedResponseError               a body that is not the JSON object the API sends
+    │       └── ResponseTooLargeError            a body over max_response_bytes, refused unread
     └── PaginationError                          a cursor flow that cannot go on
         └── CursorExpiredError                   the server rejected a cursor; carries the last checkpoint
 
@@ -45,6 +46,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "error_for_status",
@@ -162,6 +164,10 @@ class APIFailure(APIError):
 
 class MalformedResponseError(APIError):
     """The body was not the JSON object the API always sends (cut short, HTML, empty)."""
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The body was larger than ``max_response_bytes``; it was not read into memory."""
 
 
 class PaginationError(CleverTapError):

@@ -28,10 +28,14 @@ from ._errors import (
     ClientStateError,
     MalformedResponseError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
 )
 
 logger = logging.getLogger("clevertap_async")
+
+#: Far above the largest real answer (5000 records of a few KB), far below what would hurt a service.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -56,6 +60,8 @@ class Secret:
 
 def is_retryable(error: CleverTapError) -> bool:
     """Say whether an error is worth another attempt: throttling, server errors, lost answers."""
+    if isinstance(error, ResponseTooLargeError):
+        return False  # the same answer would come back just as large
     return isinstance(error, RateLimitError | ServerError | APIConnectionError) or (
         isinstance(error, MalformedResponseError) and error.status < 300
     )
@@ -75,6 +81,7 @@ class Transport:
         rate_limit: requests per second across the whole client, or None for no limit.
         session: an aiohttp session to use (never closed here), or None to own one.
         backoff: the retry delays.
+        max_response_bytes: the largest body accepted; a larger one is refused unread.
         sleep: the coroutine used to wait (tests pass one that does not sleep for real).
     """
 
@@ -91,6 +98,7 @@ class Transport:
         rate_limit: float | None,
         session: aiohttp.ClientSession | None,
         backoff: _protocol.Backoff,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Sleep = asyncio.sleep,
     ):
         self.base_url = base_url
@@ -101,6 +109,7 @@ class Transport:
         self.upload_concurrency = upload_concurrency
         self.query_concurrency = query_concurrency
         self.backoff = backoff
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._rng = random.Random()
         self._given_session = session
@@ -251,7 +260,7 @@ class Transport:
                     # A redirect would carry the passcode header to wherever it points.
                     allow_redirects=False,
                 ) as response:
-                    payload = await response.read()
+                    payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     retry_after = _protocol.parse_retry_after(response.headers.get("Retry-After"))
             except TimeoutError as exc:
@@ -275,6 +284,30 @@ class Transport:
             len(payload),
         )
         return status, payload, retry_after
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int, method: str, path: str) -> bytes:
+    """Read the whole body, refusing one larger than ``limit`` bytes before holding it in memory."""
+    declared = response.content_length
+    if declared is not None and declared <= limit:
+        return await response.read()
+    if declared is None:  # chunked: count as it arrives
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    raise ResponseTooLargeError(
+        f"the response body is over the {limit:,}-byte limit (max_response_bytes)",
+        status=response.status,
+        body=None,
+        method=method,
+        path=path,
+    )
 
 
 def _describe_client_error(exc: aiohttp.ClientError) -> str:
