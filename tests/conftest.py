@@ -10,6 +10,16 @@ from clevertap_async import CleverTap
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 
+#: The bulletin endpoint and a body it accepts: the simplest real request the fake serves.
+BULLETIN = "/1/targets/trigger.json"
+BULLETIN_BODY = {
+    "business_event": "Sale",
+    "name": "Sale",
+    "properties": {"code": "X"},
+    "c-by": "a@example.com",
+    "when": "now",
+}
+
 
 class RecordingSleep:
     """A stand-in for asyncio.sleep that records the delays instead of waiting."""

@@ -10,16 +10,10 @@ import aiohttp
 import pytest
 
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FaultKind
+from tests.conftest import BULLETIN
+from tests.conftest import BULLETIN_BODY as GOOD
 
 HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
-BULLETIN = "/1/targets/trigger.json"
-GOOD = {
-    "business_event": "E",
-    "name": "N",
-    "properties": {"a": "b"},
-    "c-by": "x@y.z",
-    "when": "now",
-}
 
 
 @pytest.fixture

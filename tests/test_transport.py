@@ -23,16 +23,8 @@ from clevertap_async import (
 )
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
-from tests.conftest import RecordingSleep
-
-BULLETIN = "/1/targets/trigger.json"
-GOOD = {
-    "business_event": "Sale",
-    "name": "Sale",
-    "properties": {"code": "X"},
-    "c-by": "a@example.com",
-    "when": "now",
-}
+from tests.conftest import BULLETIN, RecordingSleep
+from tests.conftest import BULLETIN_BODY as GOOD
 
 
 @pytest.mark.parametrize(
