@@ -21,6 +21,20 @@ BULLETIN_BODY = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak",
+        action="store_true",
+        help="run the chaos suite at soak size (minutes, not seconds)",
+    )
+
+
+@pytest.fixture
+def soak(request: pytest.FixtureRequest) -> bool:
+    """True when the run asked for --soak: chaos tests scale their record counts and rounds up."""
+    return bool(request.config.getoption("--soak"))
+
+
 class RecordingSleep:
     """A stand-in for asyncio.sleep that records the delays instead of waiting."""
 
