@@ -18,7 +18,9 @@ TRENDS = "/1/counts/trends.json"
 
 
 @pytest.fixture
-async def polling_ct(fake: FakeCleverTap, recording_sleep: RecordingSleep) -> AsyncIterator[CleverTap]:
+async def polling_ct(
+    fake: FakeCleverTap, recording_sleep: RecordingSleep
+) -> AsyncIterator[CleverTap]:
     async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=recording_sleep) as client:
         yield client
 
