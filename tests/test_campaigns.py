@@ -91,6 +91,11 @@ async def test_stop_and_list(fake: FakeCleverTap, ct: CleverTap) -> None:
         await ct.campaigns.stop(7)
 
 
+def test_recipients_refuse_a_lone_string() -> None:
+    with pytest.raises(ValidationError, match="lists of strings, got the string 'u1'"):
+        Recipients(identities="u1")
+
+
 async def test_send_uses_the_capitalised_to_keys(fake: FakeCleverTap, ct: CleverTap) -> None:
     answer = await ct.campaigns.send(
         "push",
@@ -172,7 +177,11 @@ async def test_bad_campaigns_are_refused_before_sending(
             "channel must be one of",
         ),
         (
-            lambda ct: ct.campaigns.send("push", Recipients(identities=["u", 5]), PUSH),
+            lambda ct: ct.campaigns.send(
+                "push",
+                Recipients(identities=["u", 5]),  # type: ignore[list-item]
+                PUSH,
+            ),
             r"to\.identities\[1\] must be a non-empty string",
         ),
         (lambda ct: ct.campaigns.send("email", Recipients(["u"]), PUSH), "content.subject"),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
+
+from .._errors import ValidationError
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    # A lone string would become a tuple of characters: refuse it. Other bad items are reported by
+    # the send call, which names the field and position.
+    if isinstance(values, str):
+        raise ValidationError(f"recipients must be lists of strings, got the string {values!r}")
+    return tuple(values)
 
 
 @attrs.frozen
@@ -26,11 +37,11 @@ class Recipients:
         Recipients(identities=["user-1"], emails=["a@example.com"])
     """
 
-    identities: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    emails: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    object_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    fbids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    gpids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    identities: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    emails: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    object_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    fbids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    gpids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
 @attrs.frozen
