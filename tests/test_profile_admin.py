@@ -21,7 +21,7 @@ async def test_delete_by_identity_is_chunked_by_100(fake: FakeCleverTap, ct: Cle
         (100, 100),
         (200, 50),
     ]
-    sent = sorted((v for r in fake.requests_to(DELETE) for v in r.json()["identity"]))
+    sent = sorted(v for r in fake.requests_to(DELETE) for v in r.json()["identity"])
     assert sent == sorted(ids)
     assert all(set(r.json()) == {"identity"} for r in fake.requests)
     assert fake.max_in_flight[DELETE] <= 3
