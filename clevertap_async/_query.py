@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ._converter import to_wire
-from ._errors import MalformedResponseError, ValidationError
+from ._errors import ValidationError
 
 #: What every date argument of a query accepts.
 DateLike = date | int
@@ -115,17 +115,3 @@ def where_blocks(where: object, *, allow_range: bool = False) -> dict[str, Any]:
             f"where must not set {', '.join(clash)}: pass them as arguments", field="where"
         )
     return dict(blocks)
-
-
-def count_of(answer: Mapping[str, Any], path: str) -> int:
-    """Return the ``count`` of a counts answer, or raise MalformedResponseError if it has none."""
-    count = answer.get("count")
-    if not isinstance(count, int) or isinstance(count, bool):
-        raise MalformedResponseError(
-            f"a counts answer without an integer count: {answer!r}",
-            status=200,
-            body=answer,
-            method="POST",
-            path=path,
-        )
-    return count

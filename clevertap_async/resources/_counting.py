@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .. import _query
 from .._errors import APIError, CountTimeoutError, MalformedResponseError, ValidationError
 
 if TYPE_CHECKING:
@@ -62,13 +63,7 @@ async def run_count_query(
     while answer.get("status") == "partial":
         req_id = answer.get("req_id")
         if not isinstance(req_id, int) or isinstance(req_id, bool):
-            raise MalformedResponseError(
-                f"a partial answer without an integer req_id: {answer!r}",
-                status=200,
-                body=answer,
-                method="POST",
-                path=path,
-            )
+            raise _malformed(answer, path, "a partial answer without an integer req_id")
         if waited + wait > polling.deadline:
             raise CountTimeoutError(
                 f"{path} was still partial after waiting {waited:g}s (req_id {req_id}); "
@@ -91,3 +86,31 @@ async def run_count_query(
             poll_method = "POST"
         answer = await client._request("POST", path, params=params, json=body)
     return answer
+
+
+async def count_events(
+    client: CleverTap,
+    path: str,
+    event_name: object,
+    start: object,
+    end: object,
+    where: object,
+    polling: CountPolling,
+) -> int:
+    """Run an event or profile count (the same query, two paths) and return its count."""
+    body = _query.event_query(event_name, start, end, where)
+    return count_of(await run_count_query(client, path, body, polling), path)
+
+
+def count_of(answer: dict[str, Any], path: str) -> int:
+    """Return the ``count`` of a counts answer, or raise MalformedResponseError if it has none."""
+    count = answer.get("count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise _malformed(answer, path, "a counts answer without an integer count")
+    return count
+
+
+def _malformed(answer: dict[str, Any], path: str, what: str) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"{what}: {answer!r}", status=200, body=answer, method="POST", path=path
+    )

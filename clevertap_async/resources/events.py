@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _query
 from ._base import Resource
-from ._counting import DEFAULT_POLLING, CountPolling, run_count_query
+from ._counting import DEFAULT_POLLING, CountPolling, count_events
 
 EVENT_COUNT_PATH = "/1/counts/events.json"
 
@@ -47,6 +47,6 @@ class Events(Resource):
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """
-        body = _query.event_query(event_name, start, end, where)
-        answer = await run_count_query(self._client, EVENT_COUNT_PATH, body, polling)
-        return _query.count_of(answer, EVENT_COUNT_PATH)
+        return await count_events(
+            self._client, EVENT_COUNT_PATH, event_name, start, end, where, polling
+        )

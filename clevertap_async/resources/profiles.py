@@ -9,7 +9,7 @@ from .._errors import ValidationError
 from ..models.bulk import BulkResult
 from ._base import Resource
 from ._chunks import send_in_chunks
-from ._counting import DEFAULT_POLLING, CountPolling, run_count_query
+from ._counting import DEFAULT_POLLING, CountPolling, count_events
 
 PROFILE_COUNT_PATH = "/1/counts/profiles.json"
 DELETE_PATH = "/1/delete/profiles.json"
@@ -52,9 +52,9 @@ class Profiles(Resource):
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """
-        body = _query.event_query(event_name, start, end, where)
-        answer = await run_count_query(self._client, PROFILE_COUNT_PATH, body, polling)
-        return _query.count_of(answer, PROFILE_COUNT_PATH)
+        return await count_events(
+            self._client, PROFILE_COUNT_PATH, event_name, start, end, where, polling
+        )
 
     async def delete(
         self,

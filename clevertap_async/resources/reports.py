@@ -14,7 +14,7 @@ from .. import _query, _validation
 from .._errors import ValidationError
 from ..models.counts import RealtimeCounts
 from ._base import Resource
-from ._counting import DEFAULT_POLLING, CountPolling, run_count_query
+from ._counting import DEFAULT_POLLING, CountPolling, count_of, run_count_query
 
 TRENDS_PATH = "/1/counts/trends.json"
 TOP_PATH = "/1/counts/top.json"
@@ -189,7 +189,7 @@ class Reports(Resource):
         answer = await self._client._request("POST", REALTIME_PATH, json=body)
         ts = answer.get("last_processed_ts")
         return RealtimeCounts(
-            count=_query.count_of(answer, REALTIME_PATH),
+            count=count_of(answer, REALTIME_PATH),
             last_processed_ts=ts if isinstance(ts, int) else None,
             splits={name: answer[name] for name in body if isinstance(answer.get(name), dict)},
         )

@@ -85,14 +85,19 @@ def _estimates(body: dict[str, Any]) -> dict[str, int]:
     return {"web" if body["target_mode"] == "webpush" else body["target_mode"]: 10}
 
 
-async def create(request: web.Request) -> web.Response:
-    """Create a campaign, or only estimate it when ``estimate_only`` is true (then no ``id``)."""
+async def _valid_campaign(request: web.Request) -> dict[str, Any] | web.Response:
     body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
     problem = campaign_problem(body)
-    if problem:
-        return _wire.fail(400, problem)
+    return _wire.fail(400, problem) if problem else body
+
+
+async def create(request: web.Request) -> web.Response:
+    """Create a campaign, or only estimate it when ``estimate_only`` is true (then no ``id``)."""
+    body = await _valid_campaign(request)
+    if isinstance(body, web.Response):
+        return body
     if body.get("estimate_only") is True:
         return _wire.json_response({"status": "success", "estimates": _estimates(body)})
     fake = request.app[FAKE]
@@ -113,24 +118,18 @@ async def create(request: web.Request) -> web.Response:
 
 async def estimate(request: web.Request) -> web.Response:
     """clevertap-node's estimate path: create with ``estimate_only`` (UNCONFIRMED in the docs)."""
-    body = await _wire.read_json_object(request)
+    body = await _valid_campaign(request)
     if isinstance(body, web.Response):
         return body
-    problem = campaign_problem(body)
-    if problem:
-        return _wire.fail(400, problem)
     return _wire.json_response({"status": "success", "estimates": _estimates(body)})
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     """Campaigns whose start day is in ``from``..``to``."""
-    body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
-    days = _wire.day_range(body)
-    if isinstance(days, str):
-        return _wire.fail(400, days)
-    low, high = (_wire.compact(d) for d in days)
+    query = await _wire.read_date_query(request)
+    if isinstance(query, web.Response):
+        return query
+    _, low, high = query
     targets = [
         {"id": c.id, "name": c.body["name"], "status": c.status, "start_date": c.start_date}
         for c in request.app[FAKE].campaigns.values()

@@ -229,13 +229,10 @@ def _spread(total: int, buckets: tuple[str, ...]) -> dict[str, int]:
 async def message_report(request: web.Request) -> web.Response:
     """Message reports: the stored ``fake.message_reports`` whose ``date`` is in range."""
     fake = request.app[FAKE]
-    body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
-    days = _wire.day_range(body)
-    if isinstance(days, str):
-        return _wire.fail(400, days)
-    low, high = (_wire.compact(d) for d in days)
+    query = await _wire.read_date_query(request)
+    if isinstance(query, web.Response):
+        return query
+    body, low, high = query
     channels = body.get("channel")
     messages = [
         message

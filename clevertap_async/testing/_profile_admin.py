@@ -108,34 +108,30 @@ def _upload_style(entries: list[Any], problems: list[str | None]) -> web.Respons
 
 async def subscribe(request: web.Request) -> web.Response:
     """Set the subscription status of emails and phones (every profile sharing one follows)."""
-    body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
-    entries = _entries(body)
-    if isinstance(entries, web.Response):
-        return entries
-    problems = [
-        _entry_problem(entry, {"email", "phone"}, {"Unsubscribe", "Resubscribe"})
-        for entry in entries
-    ]
-    fake = request.app[FAKE]
-    for entry, problem in zip(entries, problems, strict=True):
-        if not problem:
-            fake.subscriptions[(entry["type"], entry["value"])] = entry["status"]
-    return _upload_style(entries, problems)
+    return await _apply_entries(request, {"email", "phone"}, {"Unsubscribe", "Resubscribe"})
 
 
 async def disassociate(request: web.Request) -> web.Response:
     """Detach phone numbers from the profiles that use them as identities."""
+    return await _apply_entries(request, {"phone"}, None)
+
+
+async def _apply_entries(
+    request: web.Request, types: set[str], statuses: set[str] | None
+) -> web.Response:
     body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
     entries = _entries(body)
     if isinstance(entries, web.Response):
         return entries
-    problems = [_entry_problem(entry, {"phone"}, None) for entry in entries]
+    problems = [_entry_problem(entry, types, statuses) for entry in entries]
     fake = request.app[FAKE]
-    fake.disassociated.extend(
-        entry["value"] for entry, problem in zip(entries, problems, strict=True) if not problem
-    )
+    for entry, problem in zip(entries, problems, strict=True):
+        if problem:
+            continue
+        if statuses is None:
+            fake.disassociated.append(entry["value"])
+        else:
+            fake.subscriptions[(entry["type"], entry["value"])] = entry["status"]
     return _upload_style(entries, problems)

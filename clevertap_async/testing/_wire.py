@@ -97,3 +97,14 @@ def day_range(body: dict[str, Any]) -> tuple[date, date] | str:
 def compact(day_: date) -> int:
     """Return a date as the API's ``YYYYMMDD`` integer."""
     return int(day_.strftime("%Y%m%d"))
+
+
+async def read_date_query(request: web.Request) -> tuple[dict[str, Any], int, int] | web.Response:
+    """Return a JSON body with its ``from`` and ``to`` as ``YYYYMMDD`` ints, or the API's 400."""
+    body = await read_json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    days = day_range(body)
+    if isinstance(days, str):
+        return fail(400, days)
+    return body, compact(days[0]), compact(days[1])
