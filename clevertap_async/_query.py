@@ -38,21 +38,29 @@ def yyyymmdd(day: date) -> int:
     return day.year * 10_000 + day.month * 100 + day.day
 
 
-def date_range(start: object, end: object, *, max_days: int | None = None) -> tuple[date, date]:
+def date_range(
+    start: object,
+    end: object,
+    *,
+    max_days: int | None = None,
+    names: tuple[str, str] = ("start", "end"),
+) -> tuple[date, date]:
     """Return ``(start, end)`` as dates after checking ``start <= end`` and, if given, the span.
+
+    ``names`` are the fields the errors name (``where.from``... when the dates sit in a query).
 
     Raises:
         ValidationError: a date is malformed, ``start`` is after ``end``, or the range is longer than
             ``max_days`` days (both ends included).
     """
-    first, last = to_date(start, "start"), to_date(end, "end")
+    first, last = to_date(start, names[0]), to_date(end, names[1])
     if first > last:
-        raise ValidationError(f"start {first} is after end {last}", field="start")
+        raise ValidationError(f"{names[0]} {first} is after {names[1]} {last}", field=names[0])
     days = (last - first).days + 1
     if max_days is not None and days > max_days:
         raise ValidationError(
             f"the range {first}..{last} is {days} days; this API allows at most {max_days}",
-            field="end",
+            field=names[1],
         )
     return first, last
 

@@ -91,6 +91,17 @@ async def test_stop_and_list(fake: FakeCleverTap, ct: CleverTap) -> None:
         await ct.campaigns.stop(7)
 
 
+async def test_the_fake_serves_the_estimate_path_too(fake: FakeCleverTap, ct: CleverTap) -> None:
+    body = {"name": "n", "target_mode": "sms", "segment": "all", "content": {"body": "b"}}
+    assert await ct.request("POST", "/1/targets/estimate.json", json=body) == {
+        "status": "success",
+        "estimates": {"sms": 10},
+    }
+    with pytest.raises(BadRequestError, match="Exactly one of where or segment"):
+        await ct.request("POST", "/1/targets/estimate.json", json={**body, "where": {}})
+    assert fake.campaigns == {}
+
+
 def test_recipients_refuse_a_lone_string() -> None:
     with pytest.raises(ValidationError, match="lists of strings, got the string 'u1'"):
         Recipients(identities="u1")
@@ -143,7 +154,11 @@ async def test_a_fail_body_other_than_not_completed_still_raises(
         ({"content": "hello"}, "content must be an object"),
         ({"segment": "all"}, "pass exactly one of where= or segment="),
         ({"where": None}, "pass exactly one of where= or segment="),
-        ({"where": {"event_name": "X", "from": 20260105, "to": 20260101}}, "after end"),
+        (
+            {"where": {"event_name": "X", "from": 20260105, "to": 20260101}},
+            "where.from 2026-01-05 is after where.to 2026-01-01",
+        ),
+        ({"where": {"event_name": "X", "from": 20260105}}, "where.to must be a datetime.date"),
         ({"when": "tomorrow"}, 'when must be "now", "YYYYMMDD HH:MM"'),
         ({"when": "20261340 10:00"}, "when must be"),
         ({"devices": ["blackberry"]}, r"devices\[0\] must be one of"),

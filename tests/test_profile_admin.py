@@ -61,6 +61,15 @@ async def test_a_failed_chunk_is_reported_and_the_others_still_go(
     assert sorted(delivered + result.failed) == sorted(ids)
 
 
+async def test_reset_forgets_deletes_and_subscriptions(fake: FakeCleverTap, ct: CleverTap) -> None:
+    await ct.profiles.delete(identities=["u1"])
+    await ct.subscriptions.unsubscribe(emails=["a@example.com"])
+    fake.reset()
+    assert not fake.is_profile_gone(identity="u1")
+    assert fake.subscriptions == {}
+    assert fake.requests == []
+
+
 async def test_demerge_is_chunked_by_100(fake: FakeCleverTap, ct: CleverTap) -> None:
     result = await ct.profiles.demerge([f"id{n}" for n in range(101)])
     assert [len(chunk.values) for chunk in result.chunks] == [100, 1]

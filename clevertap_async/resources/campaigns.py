@@ -317,7 +317,9 @@ def _campaign_body(
 def _campaign_where(where: object) -> dict[str, Any]:
     query = _query.where_blocks(where, allow_range=True)
     if "from" in query or "to" in query:
-        first, last = _query.date_range(query.get("from"), query.get("to"))
+        first, last = _query.date_range(
+            query.get("from"), query.get("to"), names=("where.from", "where.to")
+        )
         query["from"], query["to"] = _query.yyyymmdd(first), _query.yyyymmdd(last)
     return query
 
