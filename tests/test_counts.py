@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+import attrs
 import pytest
 
 from clevertap_async import CleverTap, CountPolling, CountTimeoutError, ValidationError
@@ -110,6 +111,18 @@ async def test_bad_where_is_refused(
     with pytest.raises(ValidationError, match=message):
         await ct.events.count("Charged", 20260101, 20260102, where=where)
     assert fake.requests == []
+
+
+@attrs.frozen
+class Where:
+    event_properties: list[dict[str, Any]]
+
+
+async def test_where_may_be_an_attrs_model(fake: FakeCleverTap, ct: CleverTap) -> None:
+    await ct.events.count(
+        "Charged", 20260101, 20260101, where=Where(AmountOver(5).event_properties)
+    )
+    assert fake.requests[0].json()["event_properties"] == AmountOver(5).event_properties
 
 
 def test_polling_settings_are_checked() -> None:
