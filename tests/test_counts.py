@@ -119,10 +119,9 @@ class Where:
 
 
 async def test_where_may_be_an_attrs_model(fake: FakeCleverTap, ct: CleverTap) -> None:
-    await ct.events.count(
-        "Charged", 20260101, 20260101, where=Where(AmountOver(5).event_properties)
-    )
-    assert fake.requests[0].json()["event_properties"] == AmountOver(5).event_properties
+    amount = [{"name": "Amount", "operator": "greater_than", "value": 5}]
+    await ct.events.count("Charged", 20260101, 20260101, where=Where(amount))
+    assert fake.requests[0].json()["event_properties"] == amount
 
 
 def test_polling_settings_are_checked() -> None:
