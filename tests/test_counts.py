@@ -9,7 +9,13 @@ from typing import Any
 import attrs
 import pytest
 
-from clevertap_async import CleverTap, CountPolling, CountTimeoutError, ValidationError
+from clevertap_async import (
+    CleverTap,
+    CountPolling,
+    CountTimeoutError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 from tests.conftest import RecordingSleep
@@ -238,3 +244,13 @@ async def test_unknown_realtime_split_is_refused(fake: FakeCleverTap, ct: Clever
     with pytest.raises(ValidationError, match="splits must be one of"):
         await ct.reports.realtime("country")
     assert fake.requests == []
+
+
+async def test_a_refused_poll_raises_its_typed_error(
+    fake: FakeCleverTap, polling_ct: CleverTap
+) -> None:
+    fake.count_partials = 2
+    fake.faults.inject("status", status=403, method="GET", path=EVENTS)
+    with pytest.raises(PermissionDeniedError):
+        await polling_ct.events.count("Charged", 20260101, 20260101)
+    assert [r.method for r in fake.requests] == ["POST", "GET"]

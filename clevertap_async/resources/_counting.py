@@ -59,7 +59,7 @@ async def run_count_query(
         APIError: the server refused the query or a poll.
     """
     answer: dict[str, Any] = await client._request("POST", path, json=body)
-    waited, wait, poll_method = 0.0, polling.initial, "GET"
+    waited, wait, by_get = 0.0, polling.initial, True
     while answer.get("status") == "partial":
         req_id = answer.get("req_id")
         if not isinstance(req_id, int) or isinstance(req_id, bool):
@@ -75,17 +75,23 @@ async def run_count_query(
         await client._transport._sleep(wait)
         waited += wait
         wait = min(polling.maximum, wait * polling.multiplier)
-        params = {"req_id": req_id}
+        answer, by_get = await _poll(client, path, body, req_id, by_get=by_get)
+    return answer
+
+
+async def _poll(
+    client: CleverTap, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
+) -> tuple[dict[str, Any], bool]:
+    """Poll once; return the answer and whether GET still works for the next poll."""
+    params = {"req_id": req_id}
+    if by_get:
         try:
-            if poll_method == "GET":
-                answer = await client._request("GET", path, params=params)
-                continue
+            return await client._request("GET", path, params=params), True
         except APIError as error:
             if error.status != 405:
                 raise
-            poll_method = "POST"
-        answer = await client._request("POST", path, params=params, json=body)
-    return answer
+    # A server that answers the GET poll with 405 wants the query POSTed again (the old Java SDK's way).
+    return await client._request("POST", path, params=params, json=body), False
 
 
 async def count_events(
