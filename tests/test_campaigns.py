@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -161,6 +161,7 @@ async def test_a_fail_body_other_than_not_completed_still_raises(
         ({"where": {"event_name": "X", "from": 20260105}}, "where.to must be a datetime.date"),
         ({"when": "tomorrow"}, 'when must be "now", "YYYYMMDD HH:MM"'),
         ({"when": "20261340 10:00"}, "when must be"),
+        ({"when": datetime(2026, 2, 1, tzinfo=UTC)}, "when must be a naive datetime"),
         ({"devices": ["blackberry"]}, r"devices\[0\] must be one of"),
         ({"respect_frequency_caps": "yes"}, "respect_frequency_caps must be a bool"),
         ({"labels": "sale"}, "labels must be a list of strings"),

@@ -254,3 +254,25 @@ async def test_a_refused_poll_raises_its_typed_error(
     with pytest.raises(PermissionDeniedError):
         await polling_ct.events.count("Charged", 20260101, 20260101)
     assert [r.method for r in fake.requests] == ["POST", "GET"]
+
+
+async def test_a_forgotten_req_id_resubmits_the_query(fake: FakeCleverTap) -> None:
+    waits: list[float] = []
+
+    async def forgetful_sleep(seconds: float) -> None:
+        if not waits:
+            fake.pending_counts.clear()  # the server loses the running query while we wait
+        waits.append(seconds)
+
+    fake.daily_counts["Charged"] = 5
+    fake.count_partials = 1
+    async with fake.client(backoff=NO_BACKOFF, _sleep=forgetful_sleep) as client:
+        assert await client.events.count("Charged", 20260101, 20260101) == 5
+    calls = [(r.method, "req_id" in r.query, r.status) for r in fake.requests]
+    assert calls == [
+        ("POST", False, 200),
+        ("GET", True, 400),
+        ("POST", False, 200),
+        ("GET", True, 200),
+    ]
+    assert waits == [1.0, 1.5]

@@ -4,6 +4,8 @@ Counts, profile counts, trends and top property counts all use it. The server ma
 with ``{"status": "partial", "req_id": N}``; the client then polls the same path with GET and no body,
 waiting longer between polls, until the answer is no longer partial or the deadline passes. Some servers
 (the old Java SDK's) poll with POST instead: a 405 on the GET poll switches to POST for the rest.
+A server that has forgotten the ``req_id`` ("invalid request id") gets the query again, as other
+integrations do; the deadline still bounds the whole flow.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ async def run_count_query(
         await client._transport._sleep(wait)
         waited += wait
         wait = min(polling.maximum, wait * polling.multiplier)
-        answer, by_get = await _poll(client, path, body, req_id, by_get=by_get)
+        answer, by_get = await _poll_or_resubmit(client, path, body, req_id, by_get=by_get)
     return answer
 
 
@@ -92,6 +94,17 @@ async def _poll(
                 raise
     # A server that answers the GET poll with 405 wants the query POSTed again (the old Java SDK's way).
     return await client._request("POST", path, params=params, json=body), False
+
+
+async def _poll_or_resubmit(
+    client: CleverTap, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
+) -> tuple[dict[str, Any], bool]:
+    try:
+        return await _poll(client, path, body, req_id, by_get=by_get)
+    except APIError as error:
+        if error.status != 400 or "request id" not in error.message.lower():
+            raise
+    return await client._request("POST", path, json=body), by_get
 
 
 async def count_events(

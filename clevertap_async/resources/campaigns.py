@@ -85,7 +85,8 @@ class Campaigns(Resource):
             where: the audience as an event query (§6.7), a mapping or an attrs model; ``from`` and
                 ``to`` may be ``datetime.date`` values.
             segment: the audience as a segment (``"all"``) instead of ``where``.
-            when: ``"now"``, ``"YYYYMMDD HH:MM"`` or a datetime (in the account's time zone).
+            when: ``"now"``, ``"YYYYMMDD HH:MM"`` or a naive datetime, both in the account's time
+                zone.
             devices: for push: ``android``, ``ios``, ``windows``.
             respect_frequency_caps: whether the account's frequency caps apply.
             labels: labels to file the campaign under.
@@ -354,6 +355,11 @@ def _when(value: object) -> str:
     if value == "now":
         return "now"
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            # The API reads "YYYYMMDD HH:MM" in the account's time zone, which the client cannot know.
+            raise ValidationError(
+                "when must be a naive datetime in the account's time zone", field="when"
+            )
         return value.strftime("%Y%m%d %H:%M")
     if isinstance(value, str) and _WHEN.match(value):
         try:
