@@ -118,7 +118,7 @@ async def test_subscriptions_are_chunked_by_1000(fake: FakeCleverTap, ct: Clever
         (lambda ct: ct.profiles.demerge([""]), r"identities\[0\] must be a non-empty"),
         (lambda ct: ct.profiles.disassociate(["919244142334"]), r"phones\[0\] must be a phone"),
         (lambda ct: ct.profiles.disassociate([]), "phones must not be empty"),
-        (lambda ct: ct.subscriptions.unsubscribe(), "must not be empty"),
+        (lambda ct: ct.subscriptions.unsubscribe(), "at least one email or phone number"),
         (lambda ct: ct.subscriptions.unsubscribe(emails=["nope"]), r"emails\[0\] must be an email"),
         (lambda ct: ct.subscriptions.resubscribe(phones=[None]), r"phones\[0\] must be a phone"),
     ],

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from .. import _limits, _validation
+from .._errors import ValidationError
 from ..models.bulk import BulkResult
 from ._base import Resource
 from ._chunks import send_in_chunks
@@ -75,6 +76,8 @@ class Subscriptions(Resource):
             {"type": "phone", "value": value, "status": status}
             for value in _validation.text_list(phones, "phones", _validation.phone)
         ]
+        if not entries:
+            raise ValidationError("pass at least one email or phone number", field="emails")
         return await send_in_chunks(
             self._client,
             SUBSCRIBE_PATH,
