@@ -21,6 +21,7 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     ConflictError,
+    CountTimeoutError,
     CursorExpiredError,
     MalformedResponseError,
     NotFoundError,
@@ -32,6 +33,8 @@ from ._errors import (
     ValidationError,
 )
 from ._protocol import REGION_HOSTS, Backoff
+from .models import Recipients
+from .resources._counting import CountPolling
 
 __version__ = "0.1.0"
 
@@ -49,12 +52,15 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CountPolling",
+    "CountTimeoutError",
     "CursorExpiredError",
     "MalformedResponseError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Recipients",
     "ResponseTooLargeError",
     "ServerError",
     "ValidationError",

@@ -12,7 +12,7 @@ import aiohttp
 from . import _limits, _protocol
 from ._errors import ConfigurationError
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
-from .resources import Bulletins, Events, Profiles, Tokens
+from .resources import Bulletins, Campaigns, Events, Profiles, Reports, Subscriptions, Tokens
 
 ACCOUNT_ID_VARIABLE = "CLEVERTAP_ACCOUNT_ID"
 PASSCODE_VARIABLE = "CLEVERTAP_PASSCODE"
@@ -113,6 +113,9 @@ class CleverTap:
         self.profiles = Profiles(self)
         self.tokens = Tokens(self)
         self.bulletins = Bulletins(self)
+        self.reports = Reports(self)
+        self.campaigns = Campaigns(self)
+        self.subscriptions = Subscriptions(self)
 
     @property
     def account_id(self) -> str:

@@ -19,8 +19,9 @@
     │   ├── APIFailure                           HTTP 2xx with "status": "fail" in the body
     │   └── MalformedResponseError               a body that is not the JSON object the API sends
     │       └── ResponseTooLargeError            a body over max_response_bytes, refused unread
-    └── PaginationError                          a cursor flow that cannot go on
-        └── CursorExpiredError                   the server rejected a cursor; carries the last checkpoint
+    ├── PaginationError                          a cursor flow that cannot go on
+    │   └── CursorExpiredError                   the server rejected a cursor; carries the last checkpoint
+    └── CountTimeoutError (also TimeoutError)    a count still "partial" when its poll deadline passed
 
 Messages never carry the passcode: the transport redacts it before an error is built.
 """
@@ -40,6 +41,7 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CountTimeoutError",
     "CursorExpiredError",
     "MalformedResponseError",
     "NotFoundError",
@@ -185,6 +187,22 @@ class PaginationError(CleverTapError):
 
 class CursorExpiredError(PaginationError):
     """The server rejected a cursor ("Incorrect Usage", or expired); start again or resume."""
+
+
+class CountTimeoutError(CleverTapError, TimeoutError):
+    """A counts query still answered "partial" when its poll deadline passed (§6.1).
+
+    Attributes:
+        path: the counts API path.
+        req_id: the server's request ID; the query may still finish on the server.
+        waited: the seconds spent waiting between polls.
+    """
+
+    def __init__(self, message: str, *, path: str, req_id: int, waited: float):
+        super().__init__(message)
+        self.path = path
+        self.req_id = req_id
+        self.waited = waited
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

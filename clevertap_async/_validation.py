@@ -6,7 +6,7 @@ Resource-specific rules stay in their resource; the limits every CleverTap key a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -86,5 +86,48 @@ def as_dict(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValidationError(
             f"{field} must be an object (dict), got {type(value).__name__}", field=field
+        )
+    return value
+
+
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def phone(value: object, field: str) -> str:
+    """Return ``value`` if it is a phone number in E.164 form (``+`` and digits), else raise."""
+    if not isinstance(value, str) or not _PHONE.match(value):
+        raise ValidationError(
+            f"{field} must be a phone number in E.164 form like +14155550123, got {value!r}",
+            field=field,
+        )
+    return value
+
+
+def text_list(
+    values: object, field: str, check: Callable[[object, str], str] = required_text
+) -> list[str]:
+    """Return ``values`` as a list of strings, each passing ``check``; the error names the position.
+
+    A single string is refused rather than split into characters.
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValidationError(
+            f"{field} must be a list of strings, got {type(values).__name__}", field=field
+        )
+    checked = []
+    for position, value in enumerate(values):
+        try:
+            checked.append(check(value, f"{field}[{position}]"))
+        except ValidationError as error:
+            error.position = position
+            raise
+    return checked
+
+
+def one_of(value: object, allowed: Collection[str], field: str) -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise listing the choices."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValidationError(
+            f"{field} must be one of {', '.join(sorted(allowed))}; got {value!r}", field=field
         )
     return value

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from clevertap_async import CleverTap, ValidationError
+from clevertap_async import (
+    APIError,
+    APIFailure,
+    AuthenticationError,
+    BadRequestError,
+    CleverTap,
+    PermissionDeniedError,
+    ValidationError,
+)
 from clevertap_async.testing import FakeCleverTap
 
 
@@ -60,3 +68,30 @@ async def test_bad_bulletins_are_refused_before_sending(
     with pytest.raises(ValidationError, match=message):
         await ct.bulletins.trigger(**arguments)
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (200, APIFailure),
+    ],
+)
+async def test_documented_refusals_surface_as_typed_errors(
+    fake: FakeCleverTap, ct: CleverTap, status: int, error: type[APIError]
+) -> None:
+    fake.faults.inject("status", status=status, times=1, path="/1/targets/trigger.json")
+    with pytest.raises(error) as caught:
+        await ct.bulletins.trigger(
+            business_event="E", name="N", properties={"a": "b"}, created_by="a@b.co"
+        )
+    assert caught.value.path == "/1/targets/trigger.json"
+    assert fake.bulletins == []
+
+
+async def test_the_fake_refuses_non_string_properties_with_a_400(ct: CleverTap) -> None:
+    body = {"business_event": "E", "name": "N", "properties": {"n": 1}, "c-by": "a@b.co"}
+    with pytest.raises(BadRequestError, match="Property 'n' must be a string"):
+        await ct.request("POST", "/1/targets/trigger.json", json={**body, "when": "now"})

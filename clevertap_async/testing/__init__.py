@@ -17,12 +17,14 @@ With pytest, the ``fake_clevertap`` fixture gives a running fake and ``fake_clev
 client pointed at it (installed automatically as a pytest plugin).
 """
 
+from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, RecordedRequest
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_PASSCODE",
+    "FakeCampaign",
     "FakeCleverTap",
     "FaultDecision",
     "FaultInjector",

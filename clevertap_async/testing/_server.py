@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,7 +21,9 @@ import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _bulletins, _wire
+from . import _bulletins, _campaigns, _counts, _profile_admin, _wire
+from ._campaigns import FakeCampaign
+from ._counts import PendingCount
 from ._faults import FaultInjector, FaultKind, FaultRule
 from ._keys import FAKE
 
@@ -112,6 +115,33 @@ class FakeCleverTap:
         self._in_flight: Counter[str] = Counter()
         #: Bulletins accepted by ``POST /1/targets/trigger.json``, as sent.
         self.bulletins: list[dict[str, Any]] = []
+        #: The fake's time in seconds; replace it to move time in tests (visibility delays).
+        self.clock: Callable[[], float] = time.time
+        #: How many times a counts query answers "partial" before its result (§6.1).
+        self.count_partials = 0
+        #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
+        self.reject_get_polls = False
+        #: How often each event happens per day (by as many distinct profiles): counts derive from it.
+        self.daily_counts: dict[str, int] = {}
+        #: Top values per property name: ``{"STR" | "NUMBER": {value: count}}``.
+        self.top_values: dict[str, dict[str, dict[str, int]]] = {}
+        #: Users active now, for ``/1/now.json``.
+        self.realtime_count = 0
+        #: Message reports ``/1/message/report.json`` serves, each with a ``date`` (``YYYYMMDD``).
+        self.message_reports: list[dict[str, Any]] = []
+        self.pending_counts: dict[int, PendingCount] = {}
+        #: Campaigns by ID, as created.
+        self.campaigns: dict[int, FakeCampaign] = {}
+        #: Messages accepted by ``/1/send/*.json``, each with its ``channel``.
+        self.sends: list[dict[str, Any]] = []
+        #: Seconds before a delete or demerge shows in exports and ``profile.json``.
+        self.visibility_delay = 0.0
+        #: When each deleted or demerged profile goes away, by ``("identity" | "guid", id)``.
+        self.removed_profiles: dict[tuple[str, str], float] = {}
+        #: Subscription status by ``("email" | "phone", value)``.
+        self.subscriptions: dict[tuple[str, str], str] = {}
+        #: Phone numbers disassociated from their profiles, in order.
+        self.disassociated: list[str] = []
         self._runner: web.AppRunner | None = None
 
     def __repr__(self) -> str:
@@ -143,7 +173,24 @@ class FakeCleverTap:
         The one place exports and ``profile.json`` ask before serving a profile, so deletes and
         demerges show up everywhere at once (after the configured delay).
         """
-        return False
+        now = self.clock()
+        keys = [("identity", identity), ("guid", object_id)]
+        return any(
+            value is not None and self.removed_profiles.get((kind, value), now + 1) <= now
+            for kind, value in keys
+        )
+
+    def forget_profiles(self, kind: str, ids: Iterable[str]) -> None:
+        """Schedule profiles to disappear after ``visibility_delay`` (``kind``: identity or guid)."""
+        at = self.clock() + self.visibility_delay
+        for value in ids:
+            self.removed_profiles.setdefault((kind, value), at)
+
+    def complete_campaign(self, campaign_id: int, **result: int) -> None:
+        """Finish a campaign with its figures (``sent=82, clicked=28``...), so its report is ready."""
+        campaign = self.campaigns[campaign_id]
+        campaign.status = "completed"
+        campaign.result = dict(result)
 
     def reset(self) -> None:
         """Forget requests, statistics, faults and stored data; keep running."""
@@ -151,6 +198,19 @@ class FakeCleverTap:
         self.max_in_flight.clear()
         self.faults.clear()
         self.bulletins.clear()
+        self.count_partials = 0
+        self.reject_get_polls = False
+        self.daily_counts.clear()
+        self.top_values.clear()
+        self.realtime_count = 0
+        self.message_reports.clear()
+        self.pending_counts.clear()
+        self.campaigns.clear()
+        self.sends.clear()
+        self.visibility_delay = 0.0
+        self.removed_profiles.clear()
+        self.subscriptions.clear()
+        self.disassociated.clear()
 
     async def start(self) -> Self:
         """Start listening; with port 0 a free port is chosen and stored in ``port``."""
@@ -183,6 +243,9 @@ class FakeCleverTap:
         app = web.Application(middlewares=[self._gate], client_max_size=64 * 1024**2)
         app[FAKE] = self
         _bulletins.add_routes(app)
+        _counts.add_routes(app)
+        _campaigns.add_routes(app)
+        _profile_admin.add_routes(app)
         app.router.add_get(ADMIN_PREFIX + "stats", _admin_stats)
         app.router.add_post(ADMIN_PREFIX + "faults", _admin_inject)
         app.router.add_delete(ADMIN_PREFIX + "faults", _admin_clear_faults)

@@ -6,6 +6,7 @@ that a bug in one cannot hide in the other.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import orjson
@@ -70,3 +71,40 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | web.Respons
     if not isinstance(data, dict):
         return fail(400, "Malformed request: the body must be a JSON object")
     return data
+
+
+def day(value: Any) -> date | None:
+    """Return the date of a ``YYYYMMDD`` int or digit string (the API accepts both), or None."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def day_range(body: dict[str, Any]) -> tuple[date, date] | str:
+    """Return a body's ``from``..``to`` days, or the complaint the API would make about them."""
+    first, last = day(body.get("from")), day(body.get("to"))
+    if first is None or last is None:
+        return "from and to are mandatory dates in YYYYMMDD format"
+    if first > last:
+        return "from must not be after to"
+    return first, last
+
+
+def compact(day_: date) -> int:
+    """Return a date as the API's ``YYYYMMDD`` integer."""
+    return int(day_.strftime("%Y%m%d"))
+
+
+async def read_date_query(request: web.Request) -> tuple[dict[str, Any], int, int] | web.Response:
+    """Return a JSON body with its ``from`` and ``to`` as ``YYYYMMDD`` ints, or the API's 400."""
+    body = await read_json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    days = day_range(body)
+    if isinstance(days, str):
+        return fail(400, days)
+    return body, compact(days[0]), compact(days[1])
