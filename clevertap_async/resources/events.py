@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ._base import Resource
+from ._uploads import Uploads
 
 
-class Events(Resource):
+class Events(Uploads):
     """The events APIs: export (Get Events), upload, counts."""
+
+    _KIND = "event"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ._base import Resource
+from ._uploads import Uploads
 
 
-class Profiles(Resource):
+class Profiles(Uploads):
     """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge."""
+
+    _KIND = "profile"
