@@ -29,9 +29,22 @@ from ._errors import (
     RateLimitError,
     ResponseTooLargeError,
     ServerError,
+    UploadCancelledError,
+    UploadFailedError,
+    UploadMismatchError,
     ValidationError,
 )
 from ._protocol import REGION_HOSTS, Backoff
+from ._writer import BatchWriter
+from .models import (
+    BatchResult,
+    DeviceToken,
+    Event,
+    Profile,
+    RejectedRecord,
+    UndeliveredRecord,
+    UploadReport,
+)
 
 __version__ = "0.1.0"
 
@@ -44,19 +57,30 @@ __all__ = [
     "AuthenticationError",
     "Backoff",
     "BadRequestError",
+    "BatchResult",
+    "BatchWriter",
     "CleverTap",
     "CleverTapError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
     "CursorExpiredError",
+    "DeviceToken",
+    "Event",
     "MalformedResponseError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "Profile",
     "RateLimitError",
+    "RejectedRecord",
     "ResponseTooLargeError",
     "ServerError",
+    "UndeliveredRecord",
+    "UploadCancelledError",
+    "UploadFailedError",
+    "UploadMismatchError",
+    "UploadReport",
     "ValidationError",
     "__version__",
 ]
