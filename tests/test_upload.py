@@ -278,7 +278,6 @@ async def test_cancelling_reports_what_was_sent(fake: FakeCleverTap, ct: CleverT
     assert 3500 <= given < 100_000
     # Batches cut off in flight may have been stored; what was reported accepted surely was.
     assert 500 <= report.accepted <= len(fake.uploaded_events)
-    )
     assert all(isinstance(u.exception, UploadCancelledError) for u in report.undelivered)
     assert_accounted(report, given)
     stored = {e["evtData"]["n"] for e in fake.uploaded_events}
