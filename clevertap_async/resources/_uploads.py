@@ -161,14 +161,15 @@ class Uploads(Resource):
         """
         limit = MAX_RECORDS[self._KIND]
         size = limit if max_records is None else max_records
-        self._uploader(dry_run, validate, min(size, limit), max_batch_bytes)  # checks options now
-        return BatchWriter(
+        writer = BatchWriter(
             lambda: self._uploader(dry_run, validate, min(size, limit), max_batch_bytes),
             max_records=size,
             linger=linger,
             concurrency=self._client._transport.upload_concurrency,
             on_failure=on_failure,
         )
+        self._uploader(dry_run, validate, min(size, limit), max_batch_bytes)  # options checked now
+        return writer
 
     def _uploader(
         self, dry_run: bool, validate: bool, batch_size: int | None, max_batch_bytes: int
