@@ -6,13 +6,17 @@ re-encoding of the batch. Modelled on elasticsearch-py's ``_chunk_actions``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple
 
 #: What ``{"d":[`` and ``]}`` add to a body.
 BODY_OVERHEAD: Final = len(b'{"d":[]}')
 #: Default byte budget of one request body: well under the 1 MiB a proxy commonly refuses.
 DEFAULT_MAX_BATCH_BYTES: Final = 512 * 1024
+
+
+#: What :meth:`Chunker.add` returns for most records; shared, so the hot path allocates nothing.
+_NONE_SEALED: Final[Sequence[list[Any]]] = ()
 
 
 class Item(NamedTuple):
@@ -54,22 +58,28 @@ class Chunker:
         """The items of the batch being filled."""
         return self._items
 
-    def add(self, item: Item) -> list[list[Item]]:
+    def add(self, item: Item) -> Sequence[list[Item]]:
         """Add one item; return the batches sealed by it (none, or one, or two in edge cases).
 
         Raises:
             ValueError: the item alone is over the byte budget (check :func:`fits_alone` first).
         """
-        if not fits_alone(item.payload, self.max_bytes):
+        size = len(item.payload)
+        if size + BODY_OVERHEAD > self.max_bytes:
             raise ValueError(f"record at position {item.position} is over the byte budget")
-        sealed: list[list[Item]] = []
-        # A comma separates it from the previous record.
-        if self._items and self._size + 1 + len(item.payload) > self.max_bytes:
-            sealed.append(self.flush())
-        self._size += len(item.payload) + (1 if self._items else 0)
-        self._items.append(item)
-        if len(self._items) >= self.max_records:
-            sealed.append(self.flush())
+        items = self._items
+        sealed: Sequence[list[Item]] = _NONE_SEALED
+        if items:
+            # A comma separates it from the previous record.
+            if self._size + 1 + size > self.max_bytes:
+                sealed = [self.flush()]
+                items = self._items
+            else:
+                size += 1
+        self._size += size
+        items.append(item)
+        if len(items) >= self.max_records:
+            sealed = [*sealed, self.flush()]
         return sealed
 
     def flush(self) -> list[Item]:

@@ -7,6 +7,8 @@ reason, a client code (1001-1006, listed in ``models.reports``) for what only th
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
@@ -29,6 +31,10 @@ _IDENTITY_KEYS: Final = tuple(_records.IDENTITY_FIELDS.values())
 _RESTRICTED: Final = frozenset(
     "".join(name.split()).casefold() for name in _limits.RESTRICTED_EVENT_NAMES
 )
+_EVENT_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHARACTERS))}]")
+_PROFILE_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHARACTERS))}#]")
+#: Above this a ``ts`` is in milliseconds (year 5138 in seconds); the shared check refuses it.
+_MAX_EPOCH_SECONDS: Final = 10**11
 _PHONE: Final = re.compile(r"^\+[1-9]\d{5,14}$")
 #: Profile attributes with fixed values: (code, the values allowed).
 _CHOICES: Final[Mapping[str, tuple[int, frozenset[str]]]] = {
@@ -84,12 +90,23 @@ def _json_problem(value: Any, where: str) -> Problem | None:
     return Problem(_codes.CLIENT_NOT_JSON, problem) if problem else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _is_restricted(name: str) -> bool:
+    # Names repeat across records, so the folding is done once per distinct name.
+    return "".join(name.split()).casefold() in _RESTRICTED
+
+
 def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
     # Non-string keys at the top level make orjson fail when the record is serialised; values are
     # checked one property at a time below, which is cheaper than walking the whole record first.
-    if not any(wire.get(key) not in (None, "") for key in _IDENTITY_KEYS):
+    for key in _IDENTITY_KEYS:
+        value = wire.get(key)
+        if value is not None and value != "":
+            break
+    else:
         return Problem(523, "Missing identity: give one of identity, objectId, FBID, GPID")
-    if "ts" in wire:
+    ts = wire.get("ts", 1)
+    if not (type(ts) is int and 0 < ts < _MAX_EPOCH_SECONDS):
         try:
             _validation.epoch_seconds(wire["ts"], "ts")
         except ValidationError as exc:
@@ -98,6 +115,19 @@ def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
         code = 512 if data_key == "evtData" else 524
         return Problem(code, f"{data_key} must be an object")
     return None
+
+
+def _plain_property(key: Any, value: Any, banned: re.Pattern[str]) -> bool:
+    """The fast path for the common case: a short clean key and a small scalar value."""
+    if type(key) is not str or not key or len(key) > _limits.MAX_KEY_LENGTH or banned.search(key):
+        return False
+    kind = type(value)
+    if kind is str:
+        # UTF-8 spends at most 4 bytes a character, so short strings need no encoding to measure.
+        return len(value) * 4 <= _limits.MAX_VALUE_BYTES
+    if kind is float:
+        return math.isfinite(value)
+    return kind is int or kind is bool or value is None
 
 
 def _property_problem(key: str, value: Any, where: str, banned: frozenset[str]) -> Problem | None:
@@ -120,7 +150,7 @@ def _check_event(wire: dict[str, Any]) -> Problem | None:
     name = wire.get("evtName")
     if not isinstance(name, str) or not name.strip():
         return Problem(509, "evtName is mandatory and must be a non-empty string")
-    if "".join(name.split()).casefold() in _RESTRICTED:
+    if _is_restricted(name):
         return Problem(513, f"{name!r} is a restricted system event")
     found = _common(wire, "evtData")
     if found:
@@ -130,6 +160,8 @@ def _check_event(wire: dict[str, Any]) -> Problem | None:
         return Problem(522, f"{len(data)} properties, the limit is {_limits.MAX_EVENT_PROPERTIES}")
     charged = name == "Charged"
     for key, value in data.items():
+        if _plain_property(key, value, _EVENT_BANNED):
+            continue
         where = f"evtData[{key!r}]"
         found = _property_problem(key, value, where, _limits.BANNED_KEY_CHARACTERS)
         if found:
@@ -146,6 +178,8 @@ def _check_profile(wire: dict[str, Any]) -> Problem | None:
     data: dict[str, Any] = wire["profileData"]
     banned = _limits.BANNED_KEY_CHARACTERS | {"#"}
     for key, value in data.items():
+        if _plain_property(key, value, _PROFILE_BANNED):
+            continue
         found = _property_problem(key, value, f"profileData[{key!r}]", banned)
         if found:
             return found

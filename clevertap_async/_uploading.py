@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -126,22 +127,14 @@ def _maybe_applied(error: CleverTapError) -> bool:
     return isinstance(error, APIConnectionError | MalformedResponseError)
 
 
-async def _enumerate(records: Any, start: int) -> AsyncIterator[tuple[int, Any]]:
-    position = start
-    if isinstance(records, AsyncIterable):
-        async for record in records:
-            yield position, record
-            position += 1
-    elif isinstance(records, Iterable) and not isinstance(records, str | bytes | dict):
-        for record in records:
-            yield position, record
-            position += 1
-    else:
-        raise ValidationError(
-            f"records must be a list, an iterable or an async iterable of records, got "
-            f"{type(records).__name__}",
-            field="records",
-        )
+def _sync_iterable(records: Any) -> Iterable[Any]:
+    if isinstance(records, Iterable) and not isinstance(records, str | bytes | dict):
+        return records
+    raise ValidationError(
+        f"records must be a list, an iterable or an async iterable of records, got "
+        f"{type(records).__name__}",
+        field="records",
+    )
 
 
 class Uploader:
@@ -194,18 +187,25 @@ class Uploader:
             start: the position of the first record (a writer numbers its records across flushes).
         """
         tasks = self._in_flight
+        position = start
         try:
-            async for position, record in _enumerate(records, start):
-                for batch in self._take(position, record):
-                    while len(tasks) >= self._concurrency:
-                        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                        for task in done:
-                            del tasks[task]
-                            yield task.result()
-                    self._launch(batch)
-                for task in [task for task in tasks if task.done()]:
-                    del tasks[task]
-                    yield task.result()
+            # Lists and sync iterables are walked without an await per record: it is the hot loop.
+            if isinstance(records, AsyncIterable):
+                async for record in records:
+                    batches = self._take(position, record)
+                    position += 1
+                    if batches:
+                        async with aclosing(self._dispatch(batches)) as results:
+                            async for result in results:
+                                yield result
+            else:
+                for record in _sync_iterable(records):
+                    batches = self._take(position, record)
+                    position += 1
+                    if batches:
+                        async with aclosing(self._dispatch(batches)) as results:
+                            async for result in results:
+                                yield result
             rest = self._chunker.flush()
             if rest or self._early_rejects:
                 self._launch(rest)
@@ -219,6 +219,22 @@ class Uploader:
                 task.cancel()
             if tasks:
                 await asyncio.wait(tasks)
+
+    async def _dispatch(self, batches: Sequence[list[Item]]) -> AsyncGenerator[BatchResult, None]:
+        """Launch sealed batches, first waiting for a free slot; yield whatever finished meanwhile."""
+        tasks = self._in_flight
+        for batch in batches:
+            while len(tasks) >= self._concurrency:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del tasks[task]
+                    yield task.result()
+            self._launch(batch)
+            # Let the new request go out now, not after the next batch has been built.
+            await asyncio.sleep(0)
+        for task in [task for task in tasks if task.done()]:
+            del tasks[task]
+            yield task.result()
 
     def abandon(self, cause: BaseException) -> list[BatchResult]:
         """Account for everything pulled but not yet reported, after the run stopped early.
@@ -252,7 +268,7 @@ class Uploader:
         self._early_rejects = []
         self._in_flight[asyncio.create_task(self._send(batch))] = batch
 
-    def _take(self, position: int, record: Any) -> list[list[Item]]:
+    def _take(self, position: int, record: Any) -> Sequence[list[Item]]:
         """Check and serialise one record; return the batches it sealed."""
         wire = _record_validation.prepare(self.kind, record, validate=self._validate)
         if isinstance(wire, _record_validation.Problem):

@@ -50,8 +50,8 @@ def test_a_record_over_the_budget_alone_is_refused() -> None:
 def test_a_full_batch_is_sealed_at_once() -> None:
     chunker = Chunker(2, 10_000)
     first, second = _items([5, 5])
-    assert chunker.add(first) == []
-    assert chunker.add(second) == [[first, second]]
+    assert list(chunker.add(first)) == []
+    assert list(chunker.add(second)) == [[first, second]]
     assert chunker.flush() == []
 
 
