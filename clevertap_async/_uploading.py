@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -178,6 +177,7 @@ class Uploader:
         self._batches = 0
         self._early_rejects: list[RejectedRecord] = []
         self._in_flight: dict[asyncio.Task[BatchResult], _Batch] = {}
+        self._position = 0
 
     async def results(self, records: Any, *, start: int = 0) -> AsyncGenerator[BatchResult, None]:
         """Upload ``records`` and yield one :class:`BatchResult` per batch, as batches finish.
@@ -187,54 +187,53 @@ class Uploader:
             start: the position of the first record (a writer numbers its records across flushes).
         """
         tasks = self._in_flight
-        position = start
+        self._position = start
         try:
             # Lists and sync iterables are walked without an await per record: it is the hot loop.
             if isinstance(records, AsyncIterable):
                 async for record in records:
-                    batches = self._take(position, record)
-                    position += 1
-                    if batches:
-                        async with aclosing(self._dispatch(batches)) as results:
-                            async for result in results:
-                                yield result
+                    if batches := self._take(record):
+                        await self._dispatch(batches)
+                        for result in self._collect():
+                            yield result
             else:
                 for record in _sync_iterable(records):
-                    batches = self._take(position, record)
-                    position += 1
-                    if batches:
-                        async with aclosing(self._dispatch(batches)) as results:
-                            async for result in results:
-                                yield result
+                    if batches := self._take(record):
+                        await self._dispatch(batches)
+                        for result in self._collect():
+                            yield result
             rest = self._chunker.flush()
             if rest or self._early_rejects:
                 self._launch(rest)
             while tasks:
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    del tasks[task]
-                    yield task.result()
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for result in self._collect():
+                    yield result
         finally:
             for task in tasks:
                 task.cancel()
             if tasks:
                 await asyncio.wait(tasks)
 
-    async def _dispatch(self, batches: Sequence[list[Item]]) -> AsyncGenerator[BatchResult, None]:
-        """Launch sealed batches, first waiting for a free slot; yield whatever finished meanwhile."""
-        tasks = self._in_flight
+    async def _dispatch(self, batches: Sequence[list[Item]]) -> None:
+        """Launch sealed batches, each once fewer than ``concurrency`` batches are running."""
         for batch in batches:
-            while len(tasks) >= self._concurrency:
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    del tasks[task]
-                    yield task.result()
+            while True:
+                running = [task for task in self._in_flight if not task.done()]
+                if len(running) < self._concurrency:
+                    break
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             self._launch(batch)
             # Let the new request go out now, not after the next batch has been built.
             await asyncio.sleep(0)
-        for task in [task for task in tasks if task.done()]:
-            del tasks[task]
-            yield task.result()
+
+    def _collect(self) -> list[BatchResult]:
+        # Finished batches leave the in-flight table only here, just before they are yielded, so a
+        # cancellation at any await finds every unreported batch still in the table.
+        done = [task for task in self._in_flight if task.done()]
+        for task in done:
+            del self._in_flight[task]
+        return [task.result() for task in done]
 
     def abandon(self, cause: BaseException) -> list[BatchResult]:
         """Account for everything pulled but not yet reported, after the run stopped early.
@@ -268,8 +267,10 @@ class Uploader:
         self._early_rejects = []
         self._in_flight[asyncio.create_task(self._send(batch))] = batch
 
-    def _take(self, position: int, record: Any) -> Sequence[list[Item]]:
-        """Check and serialise one record; return the batches it sealed."""
+    def _take(self, record: Any) -> Sequence[list[Item]]:
+        """Check and serialise the next record; return the batches it sealed."""
+        position = self._position
+        self._position += 1
         wire = _record_validation.prepare(self.kind, record, validate=self._validate)
         if isinstance(wire, _record_validation.Problem):
             return self._reject(record, position, wire.code, wire.error)

@@ -30,19 +30,38 @@ def wire_value(value: Any, field: str) -> Any:
     return value
 
 
-def _identity_and_ts(record: Any) -> dict[str, Any]:
-    wire: dict[str, Any] = {}
-    for name, key in IDENTITY_FIELDS.items():
-        value = getattr(record, name)
-        if value is not None:
-            wire[key] = value
-    if record.ts is not None:
-        wire["ts"] = _validation.epoch_seconds(record.ts, "ts")
-    return wire
+@attrs.frozen(kw_only=True)
+class UserRecord:
+    """What events and profiles share: who they are about (one identifier needed) and when.
+
+    Attributes:
+        identity: your user ID; one of identity / object_id / fbid / gpid is required.
+        object_id: CleverTap's object ID (``objectId``).
+        fbid: a Facebook ID (``FBID``).
+        gpid: a Google Plus ID (``GPID``).
+        ts: when it happened: an aware datetime or UNIX epoch seconds; None for "now".
+    """
+
+    identity: str | int | None = None
+    object_id: str | None = None
+    fbid: str | None = None
+    gpid: str | None = None
+    ts: datetime | int | None = None
+
+    def _wire_head(self, kind: str) -> dict[str, Any]:
+        wire: dict[str, Any] = {}
+        for name, key in IDENTITY_FIELDS.items():
+            value = getattr(self, name)
+            if value is not None:
+                wire[key] = value
+        if self.ts is not None:
+            wire["ts"] = _validation.epoch_seconds(self.ts, "ts")
+        wire["type"] = kind
+        return wire
 
 
 @attrs.frozen
-class Event:
+class Event(UserRecord):
     """One event to upload.
 
     Example::
@@ -53,20 +72,12 @@ class Event:
         name: the event name (``evtName``); not a restricted system event.
         properties: the event's properties (``evtData``): scalars or datetimes; ``Items`` of a
             ``Charged`` event may be a list of objects.
-        identity: your user ID; one of identity / object_id / fbid / gpid is required.
-        object_id: CleverTap's object ID (``objectId``).
-        fbid: a Facebook ID (``FBID``).
-        gpid: a Google Plus ID (``GPID``).
-        ts: when it happened: an aware datetime or UNIX epoch seconds; None for "now".
+
+    The identity fields and ``ts`` (keyword-only) are those of :class:`UserRecord`.
     """
 
     name: str
     properties: Mapping[str, Any] = attrs.field(factory=dict)
-    identity: str | int | None = None
-    object_id: str | None = None
-    fbid: str | None = None
-    gpid: str | None = None
-    ts: datetime | int | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """Return the record as ``/1/upload`` takes it.
@@ -74,15 +85,14 @@ class Event:
         Raises:
             ValidationError: ``ts`` or a datetime value is naive, or ``ts`` is not epoch seconds.
         """
-        wire = _identity_and_ts(self)
-        wire["type"] = "event"
+        wire = self._wire_head("event")
         wire["evtName"] = self.name
         wire["evtData"] = wire_value(self.properties, "properties")
         return wire
 
 
 @attrs.frozen
-class Profile:
+class Profile(UserRecord):
     """One profile to create or update (upserted by its identity).
 
     Example::
@@ -92,19 +102,11 @@ class Profile:
     Attributes:
         properties: the profile's attributes (``profileData``): standard ones (Name, Email, Phone in
             E.164, Gender M/F, Employed and Married Y/N, Education, Age...) and custom ones.
-        identity: your user ID; one of identity / object_id / fbid / gpid is required.
-        object_id: CleverTap's object ID (``objectId``).
-        fbid: a Facebook ID (``FBID``).
-        gpid: a Google Plus ID (``GPID``).
-        ts: when the change happened: an aware datetime or UNIX epoch seconds; None for "now".
+
+    The identity fields and ``ts`` (keyword-only) are those of :class:`UserRecord`.
     """
 
     properties: Mapping[str, Any]
-    identity: str | int | None = None
-    object_id: str | None = None
-    fbid: str | None = None
-    gpid: str | None = None
-    ts: datetime | int | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """Return the record as ``/1/upload`` takes it.
@@ -112,8 +114,7 @@ class Profile:
         Raises:
             ValidationError: ``ts`` or a datetime value is naive, or ``ts`` is not epoch seconds.
         """
-        wire = _identity_and_ts(self)
-        wire["type"] = "profile"
+        wire = self._wire_head("profile")
         wire["profileData"] = wire_value(self.properties, "properties")
         return wire
 
