@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -20,6 +21,7 @@ from ._errors import ClientStateError, ValidationError
 from ._uploading import Uploader
 from .models.reports import BatchResult, UploadReport
 
+logger = logging.getLogger("clevertap_async")
 FailureCallback = Callable[[BatchResult], None]
 
 
@@ -169,7 +171,11 @@ class BatchWriter:
     def _record(self, result: BatchResult) -> None:
         self.report.add(result)
         if result.failed and self._on_failure is not None:
-            self._on_failure(result)
+            try:
+                self._on_failure(result)
+            except Exception:
+                # A broken callback must not stop the writer: the failure is in the report anyway.
+                logger.exception("BatchWriter on_failure callback raised")
 
     async def _linger_loop(self) -> None:
         loop = asyncio.get_running_loop()

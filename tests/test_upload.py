@@ -306,3 +306,12 @@ async def test_options_are_checked(ct: CleverTap) -> None:
     with pytest.raises(ValidationError, match="batch_size"):
         await ct.events.upload([], batch_size=0)
     assert (await ct.events.upload([])).total == 0
+
+
+async def test_the_passcode_never_shows_in_a_report(fake: FakeCleverTap) -> None:
+    secret = "wrong-passcode-1234"
+    async with CleverTap(fake.account_id, secret, base_url=fake.url, backoff=NO_BACKOFF) as ct:
+        report = await ct.events.upload(events(3))
+    assert len(report.undelivered) == 3
+    assert secret not in repr(report)
+    assert all(secret not in str(u.exception) for u in report.undelivered)

@@ -107,3 +107,16 @@ async def test_the_writer_is_used_only_while_open(ct: CleverTap) -> None:
     await writer.close()  # twice is fine
     with pytest.raises(ValidationError, match="max_records"):
         ct.events.writer(max_records=0)
+
+
+async def test_a_broken_failure_callback_does_not_stop_the_writer(
+    ct: CleverTap, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(result: BatchResult) -> None:
+        raise RuntimeError("boom")
+
+    async with ct.events.writer(max_records=2, linger=60, on_failure=broken) as writer:
+        for record in [{"identity": "x", "evtData": {}}, event(1), event(2), event(3)]:
+            await writer.put(record)
+    assert (writer.report.accepted, len(writer.report.rejected)) == (3, 1)
+    assert "on_failure callback raised" in caplog.text
