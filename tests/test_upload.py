@@ -21,6 +21,7 @@ from clevertap_async import (
     UploadReport,
     ValidationError,
 )
+from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 
 
@@ -244,7 +245,6 @@ async def test_accounting_holds_under_random_faults(seed: int) -> None:
         records: list[Any] = events(6000)
         for position in range(0, 6000, 97):
             records[position] = {**records[position], "evtName": "Stayed"}
-        from clevertap_async._protocol import NO_BACKOFF
 
         async with fake.client(backoff=NO_BACKOFF, max_retries=1) as ct:
             report = await ct.events.upload(iter(records), batch_size=250, validate=seed % 2 == 0)
