@@ -30,10 +30,23 @@ from ._errors import (
     RateLimitError,
     ResponseTooLargeError,
     ServerError,
+    UploadCancelledError,
+    UploadFailedError,
+    UploadMismatchError,
     ValidationError,
 )
 from ._protocol import REGION_HOSTS, Backoff
-from .models import Recipients
+from ._writer import BatchWriter
+from .models import (
+    BatchResult,
+    DeviceToken,
+    Event,
+    Profile,
+    Recipients,
+    RejectedRecord,
+    UndeliveredRecord,
+    UploadReport,
+)
 from .resources._counting import CountPolling
 
 __version__ = "0.1.0"
@@ -47,6 +60,8 @@ __all__ = [
     "AuthenticationError",
     "Backoff",
     "BadRequestError",
+    "BatchResult",
+    "BatchWriter",
     "CleverTap",
     "CleverTapError",
     "ClientStateError",
@@ -55,14 +70,23 @@ __all__ = [
     "CountPolling",
     "CountTimeoutError",
     "CursorExpiredError",
+    "DeviceToken",
+    "Event",
     "MalformedResponseError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "Profile",
     "RateLimitError",
     "Recipients",
+    "RejectedRecord",
     "ResponseTooLargeError",
     "ServerError",
+    "UndeliveredRecord",
+    "UploadCancelledError",
+    "UploadFailedError",
+    "UploadMismatchError",
+    "UploadReport",
     "ValidationError",
     "__version__",
 ]

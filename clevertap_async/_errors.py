@@ -21,7 +21,10 @@
     │       └── ResponseTooLargeError            a body over max_response_bytes, refused unread
     ├── PaginationError                          a cursor flow that cannot go on
     │   └── CursorExpiredError                   the server rejected a cursor; carries the last checkpoint
-    └── CountTimeoutError (also TimeoutError)    a count still "partial" when its poll deadline passed
+    ├── CountTimeoutError (also TimeoutError)    a count still "partial" when its poll deadline passed
+    ├── UploadFailedError                        raise_for_failures(): records rejected or undelivered
+    ├── UploadMismatchError                      an upload answer that cannot be matched to its records
+    └── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
 
 Messages never carry the passcode: the transport redacts it before an error is built.
 """
@@ -50,6 +53,9 @@ __all__ = [
     "RateLimitError",
     "ResponseTooLargeError",
     "ServerError",
+    "UploadCancelledError",
+    "UploadFailedError",
+    "UploadMismatchError",
     "ValidationError",
     "error_for_status",
 ]
@@ -203,6 +209,29 @@ class CountTimeoutError(CleverTapError, TimeoutError):
         self.path = path
         self.req_id = req_id
         self.waited = waited
+
+
+class UploadFailedError(CleverTapError):
+    """An upload left records rejected or undelivered (raised by ``UploadReport.raise_for_failures``).
+
+    Attributes:
+        report: the full report, with every rejected and undelivered record.
+    """
+
+    def __init__(self, message: str, *, report: Any):
+        super().__init__(message)
+        self.report = report
+
+
+class UploadMismatchError(CleverTapError):
+    """The server's upload answer does not account for the batch it was sent (counts or echoes disagree).
+
+    The records it leaves unexplained are reported as undelivered with this error: their fate is unknown.
+    """
+
+
+class UploadCancelledError(CleverTapError):
+    """The upload was cancelled before this record's batch got an answer (it may have been applied)."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

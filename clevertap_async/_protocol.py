@@ -154,13 +154,14 @@ def encode_json(value: Any, *, what: str) -> bytes:
     Raises:
         ValidationError: naming the first offending location, e.g. ``json body.items[2].price``.
     """
-    problem = _first_non_json(value, what)
+    problem = first_non_json(value, what)
     if problem:
         raise ValidationError(problem, field=what)
     return orjson.dumps(value)
 
 
-def _first_non_json(value: Any, where: str) -> str | None:
+def first_non_json(value: Any, where: str) -> str | None:
+    """Describe the first thing in ``value`` JSON cannot carry (naming its location), or None."""
     if value is None or isinstance(value, str | bool | int):
         return None
     if isinstance(value, float):
@@ -169,13 +170,13 @@ def _first_non_json(value: Any, where: str) -> str | None:
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{where} has a non-string key {key!r}"
-            found = _first_non_json(item, f"{where}.{key}")
+            found = first_non_json(item, f"{where}.{key}")
             if found:
                 return found
         return None
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = _first_non_json(item, f"{where}[{index}]")
+            found = first_non_json(item, f"{where}[{index}]")
             if found:
                 return found
         return None

@@ -181,6 +181,7 @@ class Transport:
         verbatim_params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         allow_fail_status: bool = False,
+        on_retry: Callable[[CleverTapError], None] | None = None,
     ) -> Any:
         """Send one API request with retries and return its decoded JSON body.
 
@@ -191,6 +192,8 @@ class Transport:
             verbatim_params: query parameters appended exactly as given (cursors).
             body: the JSON body, already serialised.
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
+            on_retry: told of each failed attempt that is about to be retried (uploads use it to
+                notice an answer lost after the server may have applied the request).
 
         Raises:
             CleverTapError: the typed error of the last attempt when retries run out, or at once for
@@ -219,6 +222,8 @@ class Transport:
             except CleverTapError as error:
                 if attempt + 1 >= attempts or not is_retryable(error):
                     raise
+                if on_retry is not None:
+                    on_retry(error)
                 delay = self.backoff.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.debug(
                     "%s %s attempt %d/%d failed (%s); retrying in %.3fs",

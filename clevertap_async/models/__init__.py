@@ -3,12 +3,21 @@
 from .bulk import BulkResult, ChunkResult
 from .campaigns import CampaignCreated, CampaignReport, Recipients
 from .counts import RealtimeCounts
+from .records import DeviceToken, Event, Profile
+from .reports import BatchResult, RejectedRecord, UndeliveredRecord, UploadReport
 
 __all__ = [
+    "BatchResult",
     "BulkResult",
     "CampaignCreated",
     "CampaignReport",
     "ChunkResult",
+    "DeviceToken",
+    "Event",
+    "Profile",
     "RealtimeCounts",
     "Recipients",
+    "RejectedRecord",
+    "UndeliveredRecord",
+    "UploadReport",
 ]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from .. import _query
-from ._base import Resource
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
+from ._uploads import Uploads
 
 EVENT_COUNT_PATH = "/1/counts/events.json"
 
 
-class Events(Resource):
+class Events(Uploads):
     """The events APIs: export (Get Events), upload, counts."""
+
+    _KIND = "event"
 
     # --- counts (clevertap-api.md §6.5) ---
 

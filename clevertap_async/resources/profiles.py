@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from .. import _limits, _query, _validation
 from .._errors import ValidationError
 from ..models.bulk import BulkResult
-from ._base import Resource
 from ._chunks import send_in_chunks
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
+from ._uploads import Uploads
 
 PROFILE_COUNT_PATH = "/1/counts/profiles.json"
 DELETE_PATH = "/1/delete/profiles.json"
@@ -17,8 +17,10 @@ DEMERGE_PATH = "/1/demerge/profiles.json"
 DISASSOCIATE_PATH = "/1/disassociate"
 
 
-class Profiles(Resource):
+class Profiles(Uploads):
     """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge."""
+
+    _KIND = "profile"
 
     # --- counts, delete, demerge, disassociate (clevertap-api.md §6.5, §7.1, §7.2, §7.4) ---
 

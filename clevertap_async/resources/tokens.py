@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ._base import Resource
+from ._uploads import Uploads
 
 
-class Tokens(Resource):
+class Tokens(Uploads):
     """Device-token uploads (clevertap-api.md §5.3)."""
+
+    _KIND = "token"

@@ -21,7 +21,7 @@ import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _bulletins, _campaigns, _counts, _profile_admin, _wire
+from . import _bulletins, _campaigns, _counts, _profile_admin, _uploads, _wire
 from ._campaigns import FakeCampaign
 from ._counts import PendingCount
 from ._faults import FaultInjector, FaultKind, FaultRule
@@ -142,6 +142,15 @@ class FakeCleverTap:
         self.subscriptions: dict[tuple[str, str], str] = {}
         #: Phone numbers disassociated from their profiles, in order.
         self.disassociated: list[str] = []
+        #: Events accepted by ``POST /1/upload`` (not in dry runs, nor with ``record_bodies=False``).
+        self.uploaded_events: list[dict[str, Any]] = []
+        #: Profiles accepted by ``POST /1/upload``, upserted: keyed by ``"identity:<id>"`` (or
+        #: ``objectId:``, ``FBID:``, ``GPID:``), later ``profileData`` merged over earlier.
+        self.uploaded_profiles: dict[str, dict[str, Any]] = {}
+        #: Device tokens accepted by ``POST /1/upload``.
+        self.uploaded_tokens: list[dict[str, Any]] = []
+        #: The next this-many otherwise valid upload records are refused with code 555.
+        self.transient_record_failures = 0
         self._runner: web.AppRunner | None = None
 
     def __repr__(self) -> str:
@@ -192,6 +201,18 @@ class FakeCleverTap:
         campaign.status = "completed"
         campaign.result = dict(result)
 
+    def store_upload(self, record: dict[str, Any]) -> None:
+        """Keep one accepted upload record where tests can read it (profiles are upserted)."""
+        kind = record["type"]
+        if kind == "event":
+            self.uploaded_events.append(record)
+        elif kind == "token":
+            self.uploaded_tokens.append(record)
+        else:
+            key = _uploads.identity_of(record)
+            stored = self.uploaded_profiles.setdefault(key, {**record, "profileData": {}})
+            stored["profileData"].update(record["profileData"])
+
     def reset(self) -> None:
         """Forget requests, statistics, faults and stored data; keep running."""
         self.requests.clear()
@@ -211,6 +232,10 @@ class FakeCleverTap:
         self.removed_profiles.clear()
         self.subscriptions.clear()
         self.disassociated.clear()
+        self.uploaded_events.clear()
+        self.uploaded_profiles.clear()
+        self.uploaded_tokens.clear()
+        self.transient_record_failures = 0
 
     async def start(self) -> Self:
         """Start listening; with port 0 a free port is chosen and stored in ``port``."""
@@ -246,6 +271,7 @@ class FakeCleverTap:
         _counts.add_routes(app)
         _campaigns.add_routes(app)
         _profile_admin.add_routes(app)
+        _uploads.add_routes(app)
         app.router.add_get(ADMIN_PREFIX + "stats", _admin_stats)
         app.router.add_post(ADMIN_PREFIX + "faults", _admin_inject)
         app.router.add_delete(ADMIN_PREFIX + "faults", _admin_clear_faults)

@@ -1,0 +1,133 @@
+"""Records per second uploading events: ``ct.events.upload`` against bare aiohttp loops, same fake.
+
+Baselines send the same 1000-record bodies with aiohttp + orjson: one request at a time
+(sequential), and ``gather`` with 15 in flight (the API's upload cap). The chunker row times the pure
+part of the client alone (serialise each record once, chunk, build bodies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+import orjson
+
+from clevertap_async import CleverTap
+from clevertap_async._batching import Item, body, chunk
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
+
+from ._harness import HEADERS, FakeProcess, Row, Timed, best_of
+
+NAME = "upload"
+BATCH = 1000
+IN_FLIGHT = 15
+
+
+def make_events(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "event",
+            "identity": f"user-{i}",
+            "ts": 1_700_000_000 + i,
+            "evtName": "Product viewed",
+            "evtData": {"Product": f"sku-{i % 977}", "Price": 9.99 + i % 50, "Category": "Shoes"},
+        }
+        for i in range(count)
+    ]
+
+
+def chunk_only(records: list[dict[str, Any]]) -> int:
+    items = (Item(i, r, orjson.dumps(r)) for i, r in enumerate(records))
+    return sum(len(body(batch)) for batch in chunk(items, BATCH, 512 * 1024))
+
+
+async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
+    """Upload N events each way at 0 and 20 ms of fake latency; report records/s and ratios."""
+    count = 20_000 if args.quick else 200_000
+    records = make_events(count)
+    # Slices only: serialising is part of the work each way, so the baselines do it inside the timing.
+    batches = [records[i : i + BATCH] for i in range(0, count, BATCH)]
+    url = fake.url + "/1/upload"
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    rows: list[Row] = []
+
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        chunk_only(records)
+        timings.append(time.perf_counter() - started)
+    rate = count / min(timings)
+    rows.append(Row(NAME, "chunker alone (serialise + chunk)", rate, "records/s", goal=">= 300000"))
+
+    for latency in (0.0, 0.02):
+        await fake.set_latency(latency)
+        label = f"{latency * 1000:g} ms"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+            async def post(batch: list[dict[str, Any]]) -> None:
+                payload = orjson.dumps({"d": batch})
+                async with session.post(url, data=payload, headers=headers) as r:
+                    answer = orjson.loads(await r.read())
+                    assert answer["processed"] == BATCH, answer
+
+            async def sequential() -> None:
+                for batch in batches:
+                    await post(batch)
+
+            async def gathered() -> None:
+                slots = asyncio.Semaphore(IN_FLIGHT)
+
+                async def one(batch: list[dict[str, Any]]) -> None:
+                    async with slots:
+                        await post(batch)
+
+                await asyncio.gather(*(one(batch) for batch in batches))
+
+            seq = await best_of(1 if latency else 2, fake, sequential)
+            gat = await best_of(2, fake, gathered)
+
+        async with CleverTap(DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, base_url=fake.url) as ct:
+
+            async def client() -> None:
+                report = await ct.events.upload(records)
+                assert report.accepted == count, report
+
+            async def unchecked() -> None:
+                report = await ct.events.upload(records, validate=False)
+                assert report.accepted == count, report
+
+            mine = await best_of(2, fake, client)
+            bare_driver = await best_of(2, fake, unchecked)
+
+        rows += _rows(count, label, latency > 0, seq, gat, mine, bare_driver)
+    await fake.set_latency(0)
+    return rows
+
+
+def _rows(
+    count: int, label: str, goals: bool, seq: Timed, gat: Timed, mine: Timed, unchecked: Timed
+) -> list[Row]:
+    def row(
+        variant: str, timed: Timed, base: Timed | None = None, to: str = "", goal: str = ""
+    ) -> Row:
+        return Row(
+            NAME,
+            f"{variant}, {label}",
+            count / timed.seconds,
+            "records/s",
+            ratio=None if base is None else base.seconds / timed.seconds,
+            ratio_to=to,
+            goal=goal if goals else "",
+            fake_cpu=timed.fake_cpu,
+        )
+
+    return [
+        row("bare sequential", seq),
+        row(f"bare gather x{IN_FLIGHT}", gat),
+        row("ct.events.upload", mine, gat, "of gather", ">= 0.9x"),
+        row("ct.events.upload", mine, seq, "of sequential", ">= 10x"),
+        row("ct.events.upload validate=False", unchecked, gat, "of gather"),
+    ]

@@ -1,0 +1,339 @@
+"""The concurrent upload driver: records in, batch results out, every record accounted for.
+
+Records are pulled lazily from a list, a sync iterable or an async iterable; at most ``concurrency``
+batches are in flight plus one being filled, which is the backpressure on a huge source. Each batch is
+one request through the transport's retry loop; records the server refuses with 555 (its only transient
+record error) are re-sent, others are reported; an answer that cannot be matched to its batch leaves
+the unexplained records undelivered rather than guessing. Modelled on elasticsearch-py's async
+``streaming_bulk``: a stream of per-batch results, with the summary built on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+
+from . import _batching, _limits, _record_validation
+from ._batching import Item
+from ._errors import (
+    APIConnectionError,
+    CleverTapError,
+    MalformedResponseError,
+    UploadCancelledError,
+    UploadMismatchError,
+    ValidationError,
+)
+from .models.reports import (
+    CLIENT_NOT_JSON,
+    CLIENT_TOO_LARGE,
+    BatchResult,
+    RejectedRecord,
+    UndeliveredRecord,
+)
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+_SKIPPED = re.compile(r"Skipped record number\s*:\s*(\d+)")
+_ECHO_KEYS = ("identity", "objectId", "FBID", "GPID", "evtName")
+#: Records of events carry this many; tokens have their own, lower cap (§4.4, §5.3).
+MAX_RECORDS = {
+    "event": _limits.MAX_UPLOAD_RECORDS,
+    "profile": _limits.MAX_UPLOAD_RECORDS,
+    "token": _limits.MAX_TOKEN_RECORDS,
+}
+#: The one record code the docs call transient ("Miscellaneous server error"); 509-535 are permanent.
+RETRYABLE_RECORD_CODE = 555
+
+
+class _Batch(NamedTuple):
+    number: int
+    items: list[Item]
+    rejected: list[RejectedRecord]
+
+
+class Matched(NamedTuple):
+    """How one answer accounts for the items of its request."""
+
+    accepted: int
+    rejected: list[tuple[Item, int, str]]
+    unexplained: list[Item]
+    reason: str
+
+
+def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
+    """Map an upload answer (§5.4) back onto the items sent, without losing any.
+
+    Each ``unprocessed`` entry is placed by its 1-based "Skipped record number : N", checked against the
+    echoed record; when the two disagree or N is missing, by the echo alone. If any entry stays
+    unplaced, or ``processed`` disagrees with the count, the items not placed are *unexplained*.
+    """
+    entries = answer.get("unprocessed") if isinstance(answer, dict) else None
+    entries = entries if isinstance(entries, list) else []
+    taken: dict[int, tuple[int, str]] = {}
+    unplaced = 0
+    for entry in entries:
+        index = _place(entry, items, taken) if isinstance(entry, dict) else None
+        if index is None:
+            unplaced += 1
+            continue
+        code = entry.get("code")
+        taken[index] = (code if isinstance(code, int) else 0, str(entry.get("error", "")))
+    rejected = [(items[index], *taken[index]) for index in sorted(taken)]
+    processed = answer.get("processed") if isinstance(answer, dict) else None
+    if not unplaced and processed == len(items) - len(taken):
+        return Matched(processed, rejected, [], "")
+    rest = [item for index, item in enumerate(items) if index not in taken]
+    reason = (
+        f"the answer does not account for the batch: {len(items)} records sent, processed="
+        f"{processed!r}, {len(entries)} rejections of which {unplaced} match no record sent"
+    )
+    return Matched(0, rejected, rest, reason)
+
+
+def _place(entry: dict[str, Any], items: Sequence[Item], taken: dict[int, Any]) -> int | None:
+    echo = entry.get("record")
+    found = _SKIPPED.search(str(entry.get("error", "")))
+    if found:
+        index = int(found.group(1)) - 1
+        in_batch = 0 <= index < len(items) and index not in taken
+        if in_batch and (not isinstance(echo, dict) or _echo_matches(echo, items[index])):
+            return index
+    if not isinstance(echo, dict):
+        return None
+    for index, item in enumerate(items):
+        if index not in taken and _echo_matches(echo, item):
+            return index
+    return None
+
+
+def _echo_matches(echo: dict[str, Any], item: Item) -> bool:
+    # The server echoes identities as strings (§3.5), so both sides are compared as text.
+    sent = orjson.loads(item.payload)
+    return all(_text(echo.get(key)) == _text(sent.get(key)) for key in _ECHO_KEYS)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _maybe_applied(error: CleverTapError) -> bool:
+    # A dropped connection, a timeout or a cut body may come after the server applied the request.
+    return isinstance(error, APIConnectionError | MalformedResponseError)
+
+
+def _sync_iterable(records: Any) -> Iterable[Any]:
+    if isinstance(records, Iterable) and not isinstance(records, str | bytes | dict):
+        return records
+    raise ValidationError(
+        f"records must be a list, an iterable or an async iterable of records, got "
+        f"{type(records).__name__}",
+        field="records",
+    )
+
+
+class Uploader:
+    """One upload run: pulls records, sends batches concurrently, yields a result per batch.
+
+    Args:
+        transport: the client's transport.
+        kind: ``"event"``, ``"profile"`` or ``"token"``.
+        dry_run: validate on the server without storing (``?dryRun=1``).
+        validate: run the client-side checks first.
+        batch_size: records per request at most (capped at the API's limit for the kind).
+        max_batch_bytes: bytes per request body at most.
+        concurrency: batches in flight at most (defaults to the client's upload concurrency).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        kind: _record_validation.Kind,
+        *,
+        dry_run: bool = False,
+        validate: bool = True,
+        batch_size: int | None = None,
+        max_batch_bytes: int = _batching.DEFAULT_MAX_BATCH_BYTES,
+        concurrency: int | None = None,
+    ):
+        limit = MAX_RECORDS[kind]
+        if batch_size is not None and not (isinstance(batch_size, int) and batch_size > 0):
+            raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
+        if not isinstance(max_batch_bytes, int) or max_batch_bytes <= _batching.BODY_OVERHEAD:
+            raise ValidationError(
+                f"max_batch_bytes must be an int above {_batching.BODY_OVERHEAD}",
+                field="max_batch_bytes",
+            )
+        self._transport = transport
+        self.kind = kind
+        self._params = {"dryRun": 1} if dry_run else None
+        self._validate = validate
+        self._chunker = _batching.Chunker(min(batch_size or limit, limit), max_batch_bytes)
+        self._concurrency = concurrency or transport.upload_concurrency
+        self._batches = 0
+        self._early_rejects: list[RejectedRecord] = []
+        self._in_flight: dict[asyncio.Task[BatchResult], _Batch] = {}
+        self._position = 0
+
+    async def results(self, records: Any, *, start: int = 0) -> AsyncGenerator[BatchResult, None]:
+        """Upload ``records`` and yield one :class:`BatchResult` per batch, as batches finish.
+
+        Args:
+            records: models or wire dicts, from a list, an iterable or an async iterable.
+            start: the position of the first record (a writer numbers its records across flushes).
+        """
+        tasks = self._in_flight
+        self._position = start
+        try:
+            # Lists and sync iterables are walked without an await per record: it is the hot loop.
+            if isinstance(records, AsyncIterable):
+                async for record in records:
+                    if batches := self._take(record):
+                        await self._dispatch(batches)
+                        for result in self._collect():
+                            yield result
+            else:
+                for record in _sync_iterable(records):
+                    if batches := self._take(record):
+                        await self._dispatch(batches)
+                        for result in self._collect():
+                            yield result
+            rest = self._chunker.flush()
+            if rest or self._early_rejects:
+                self._launch(rest)
+            while tasks:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for result in self._collect():
+                    yield result
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+
+    async def _dispatch(self, batches: Sequence[list[Item]]) -> None:
+        """Launch sealed batches, each once fewer than ``concurrency`` batches are running."""
+        for batch in batches:
+            while True:
+                running = [task for task in self._in_flight if not task.done()]
+                if len(running) < self._concurrency:
+                    break
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            self._launch(batch)
+            # Let the new request go out now, not after the next batch has been built.
+            await asyncio.sleep(0)
+
+    def _collect(self) -> list[BatchResult]:
+        # Finished batches leave the in-flight table only here, just before they are yielded, so a
+        # cancellation at any await finds every unreported batch still in the table.
+        done = [task for task in self._in_flight if task.done()]
+        for task in done:
+            del self._in_flight[task]
+        return [task.result() for task in done]
+
+    def abandon(self, cause: BaseException) -> list[BatchResult]:
+        """Account for everything pulled but not yet reported, after the run stopped early.
+
+        Batches that finished keep their results; batches still in flight, and the one being filled,
+        are undelivered with an :class:`UploadCancelledError` naming ``cause``.
+        """
+        error = UploadCancelledError(f"the upload stopped before an answer: {cause!r}")
+        finished: list[BatchResult] = []
+        cut = BatchResult(number=0, sent=0, accepted=0, rejected=self._early_rejects)
+        for task, batch in self._in_flight.items():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                finished.append(task.result())
+                continue
+            cut.rejected.extend(batch.rejected)
+            cut.undelivered.extend(
+                UndeliveredRecord(i.record, i.position, error) for i in batch.items
+            )
+        cut.undelivered.extend(
+            UndeliveredRecord(i.record, i.position, error, maybe_applied=False)
+            for i in self._chunker.flush()
+        )
+        self._in_flight.clear()
+        self._early_rejects = []
+        return [*finished, cut] if cut.records else finished
+
+    def _launch(self, items: list[Item]) -> None:
+        # Rejections found while this batch filled travel with it, so they are reported once.
+        self._batches += 1
+        batch = _Batch(self._batches, items, self._early_rejects)
+        self._early_rejects = []
+        self._in_flight[asyncio.create_task(self._send(batch))] = batch
+
+    def _take(self, record: Any) -> Sequence[list[Item]]:
+        """Check and serialise the next record; return the batches it sealed."""
+        position = self._position
+        self._position += 1
+        wire = _record_validation.prepare(self.kind, record, validate=self._validate)
+        if isinstance(wire, _record_validation.Problem):
+            return self._reject(record, position, wire.code, wire.error)
+        try:
+            payload = orjson.dumps(wire)
+        except orjson.JSONEncodeError as exc:
+            return self._reject(record, position, CLIENT_NOT_JSON, f"not JSON: {exc}")
+        if not _batching.fits_alone(payload, self._chunker.max_bytes):
+            return self._reject(
+                record,
+                position,
+                CLIENT_TOO_LARGE,
+                f"the record is {len(payload):,} bytes serialised, over the request budget of "
+                f"{self._chunker.max_bytes:,} bytes (max_batch_bytes)",
+            )
+        return self._chunker.add(Item(position, record, payload))
+
+    def _reject(self, record: Any, position: int, code: int, error: str) -> list[list[Item]]:
+        self._early_rejects.append(RejectedRecord(record, position, code, error, source="client"))
+        return []
+
+    async def _send(self, batch: _Batch) -> BatchResult:
+        """Send one batch (and its 555 re-sends); account for every item and early rejection."""
+        items, rejected = batch.items, list(batch.rejected)
+        sent, accepted, attempts = len(items), 0, 0
+        undelivered: list[UndeliveredRecord] = []
+        failures: list[CleverTapError] = []
+        for round_ in range(self._transport.max_retries + 1):
+            if not items:
+                break
+            try:
+                answer = await self._transport.request(
+                    "POST",
+                    _limits.UPLOAD_PATH,
+                    params=self._params,
+                    body=_batching.body(items),
+                    allow_fail_status=True,
+                    on_retry=failures.append,
+                )
+            except CleverTapError as exc:
+                undelivered.extend(UndeliveredRecord(i.record, i.position, exc) for i in items)
+                break
+            finally:
+                attempts = len(failures) + round_ + 1
+            matched = match_answer(answer, items)
+            accepted += matched.accepted
+            mismatch = UploadMismatchError(matched.reason)
+            undelivered.extend(
+                UndeliveredRecord(i.record, i.position, mismatch) for i in matched.unexplained
+            )
+            last_round = round_ == self._transport.max_retries
+            items = []
+            for item, code, error in matched.rejected:
+                if code == RETRYABLE_RECORD_CODE and not last_round:
+                    items.append(item)
+                else:
+                    rejected.append(RejectedRecord(item.record, item.position, code, error))
+        return BatchResult(
+            number=batch.number,
+            sent=sent,
+            accepted=accepted,
+            rejected=sorted(rejected, key=lambda entry: entry.position),
+            undelivered=undelivered,
+            possibly_duplicated=any(_maybe_applied(error) for error in failures),
+            attempts=attempts,
+        )
