@@ -13,21 +13,22 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import CleverTapError, ConfigurationError, ValidationError
-from . import _demo, _fake_server, _request
+from . import _count, _demo, _fake_server, _import, _request
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-_COMMANDS = (_request, _fake_server, _demo)
+_COMMANDS = (_import, _count, _request, _fake_server, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="clevertap-async",
-        description="Talk to the CleverTap REST API: raw requests, a fake server, a demo.",
+        description="Talk to the CleverTap REST API: export, import, count, raw requests, a fake "
+        "server and a demo.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

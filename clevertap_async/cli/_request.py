@@ -43,8 +43,8 @@ def parse_query(pairs: list[str]) -> dict[str, str]:
     return query
 
 
-def parse_data(data: str | None) -> Any:
-    """Decode ``--data`` (inline JSON or ``@file``)."""
+def parse_data(data: str | None, *, option: str = "--data") -> Any:
+    """Decode a JSON option given inline or as ``@file``."""
     if data is None:
         return None
     text = data
@@ -52,11 +52,11 @@ def parse_data(data: str | None) -> Any:
         try:
             text = Path(data[1:]).read_text()
         except OSError as exc:
-            raise ValidationError(f"--data: cannot read {data[1:]!r}: {exc.strerror}") from None
+            raise ValidationError(f"{option}: cannot read {data[1:]!r}: {exc.strerror}") from None
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise ValidationError(f"--data is not valid JSON: {exc}", field="--data") from None
+        raise ValidationError(f"{option} is not valid JSON: {exc}", field=option) from None
 
 
 async def run(args: argparse.Namespace) -> int:
