@@ -31,7 +31,9 @@ from ._errors import (
     ServerError,
     ValidationError,
 )
+from ._pagination import Checkpoint, CursorStream, Page
 from ._protocol import REGION_HOSTS, Backoff
+from .models import Condition, ExportedEvent, ExportedProfile, Where
 
 __version__ = "0.1.0"
 
@@ -44,19 +46,26 @@ __all__ = [
     "AuthenticationError",
     "Backoff",
     "BadRequestError",
+    "Checkpoint",
     "CleverTap",
     "CleverTapError",
     "ClientStateError",
+    "Condition",
     "ConfigurationError",
     "ConflictError",
     "CursorExpiredError",
+    "CursorStream",
+    "ExportedEvent",
+    "ExportedProfile",
     "MalformedResponseError",
     "NotFoundError",
+    "Page",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
+    "Where",
     "__version__",
 ]
