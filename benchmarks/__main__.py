@@ -14,10 +14,10 @@ import platform
 import sys
 from types import ModuleType
 
-from . import bench_request
+from . import bench_request, bench_stream
 from ._harness import Row, fake_process, print_table
 
-BENCHMARKS: list[ModuleType] = [bench_request]
+BENCHMARKS: list[ModuleType] = [bench_request, bench_stream]
 
 
 async def main(args: argparse.Namespace) -> None:
