@@ -296,7 +296,15 @@ class CursorStream(Generic[T]):
                 raise PaginationError(
                     f"{self._query.path}: the server repeated a cursor; stopping instead of looping"
                 )
-            yield part.name, records if isinstance(records, list) else [], nxt
+            if records is None:
+                records = []  # an empty range comes without a "records" key (§6.2)
+            elif not isinstance(records, list):
+                raise PaginationError(f"{self._query.path}: records is not a list: {records!r:.80}")
+            # The frame must not keep the page while the caller holds it (suspended at the yield,
+            # locals live on): hand it out through a box emptied as it goes, or pages pile up.
+            box = [records]
+            del data, records
+            yield part.name, box.pop(), nxt
             if nxt is None:
                 return
             seen.add(nxt)
