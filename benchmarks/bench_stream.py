@@ -106,35 +106,22 @@ async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     if len(set(counts.values())) != 1:
         raise RuntimeError(f"the runs saw different record counts: {counts}")
     n = counts["bare"]
-    bare_rate = _rate(n, baseline)
+
+    def versus_bare(variant: str, run: Timed, goal: str) -> Row:
+        rate = _rate(n, run)
+        ratio = rate / _rate(n, baseline)
+        return Row(NAME, variant, rate, "rec/s", ratio, "of bare", goal, run.fake_cpu)
+
     return [
         Row(
             NAME,
             f"bare aiohttp + orjson, {n:,} records",
-            bare_rate,
+            _rate(n, baseline),
             "rec/s",
             fake_cpu=baseline.fake_cpu,
         ),
-        Row(
-            NAME,
-            "events.stream(raw=True)",
-            _rate(n, raw_run),
-            "rec/s",
-            ratio=_rate(n, raw_run) / bare_rate,
-            ratio_to="of bare",
-            goal=">= 0.9x",
-            fake_cpu=raw_run.fake_cpu,
-        ),
-        Row(
-            NAME,
-            "events.stream() typed",
-            _rate(n, typed_run),
-            "rec/s",
-            ratio=_rate(n, typed_run) / bare_rate,
-            ratio_to="of bare",
-            goal=">= 0.5x",
-            fake_cpu=typed_run.fake_cpu,
-        ),
+        versus_bare("events.stream(raw=True)", raw_run, ">= 0.9x"),
+        versus_bare("events.stream() typed", typed_run, ">= 0.5x"),
     ]
 
 
@@ -144,27 +131,17 @@ async def _latency(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     try:
         async with _client(fake) as ct:
 
-            def export(**options: Any) -> Callable[[], Awaitable[Any]]:
-                stream = ct.events.stream(
-                    EVENT,
-                    START,
-                    LATENCY_END,
-                    raw=True,
-                    batch_size=SMALL_BATCH[args.quick],
-                    **options,
+            def small_pages(**options: Any) -> Any:
+                batch = SMALL_BATCH[args.quick]
+                return ct.events.stream(
+                    EVENT, START, LATENCY_END, raw=True, batch_size=batch, **options
                 )
-                return lambda: _count(stream)
+
+            def export(**options: Any) -> Callable[[], Awaitable[Any]]:
+                return lambda: _count(small_pages(**options))
 
             async def slow_consumer(prefetch: bool) -> None:
-                stream = ct.events.stream(
-                    EVENT,
-                    START,
-                    LATENCY_END,
-                    raw=True,
-                    batch_size=SMALL_BATCH[args.quick],
-                    prefetch=prefetch,
-                )
-                async for _page in stream.pages():
+                async for _page in small_pages(prefetch=prefetch).pages():
                     await asyncio.sleep(LATENCY)  # the caller's own awaited work per page
 
             one = await timed(fake, export(parallel=1))
@@ -173,31 +150,18 @@ async def _latency(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
             with_prefetch = await timed(fake, lambda: slow_consumer(True))
     finally:
         await fake.set_latency(0)
+
+    def speed_up(variant: str, before: Timed, after: Timed, goal: str) -> Row:
+        ratio = before.seconds / after.seconds
+        return Row(label, variant, after.seconds, "s", ratio, "speed-up", goal, after.fake_cpu)
+
     return [
         Row(label, "parallel=1", one.seconds, "s", fake_cpu=one.fake_cpu),
-        Row(
-            label,
-            "parallel=3",
-            three.seconds,
-            "s",
-            ratio=one.seconds / three.seconds,
-            ratio_to="speed-up",
-            goal=">= 2.5x",
-            fake_cpu=three.fake_cpu,
-        ),
+        speed_up("parallel=3", one, three, ">= 2.5x"),
         Row(
             label, "20 ms/page caller, no prefetch", without.seconds, "s", fake_cpu=without.fake_cpu
         ),
-        Row(
-            label,
-            "20 ms/page caller, prefetch",
-            with_prefetch.seconds,
-            "s",
-            ratio=without.seconds / with_prefetch.seconds,
-            ratio_to="speed-up",
-            goal=">= 1.5x",
-            fake_cpu=with_prefetch.fake_cpu,
-        ),
+        speed_up("20 ms/page caller, prefetch", without, with_prefetch, ">= 1.5x"),
     ]
 
 

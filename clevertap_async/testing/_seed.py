@@ -90,7 +90,28 @@ class SeedStore:
         properties: Mapping[str, PropertyGenerator | Any] | None = None,
         users: int = 1000,
     ) -> int:
-        """Generate ``count`` records of one event spread evenly over ``start..end``; return count."""
+        """Generate records of one event for the events export, spread evenly over the days.
+
+        Example::
+
+            fake.seed_events("Charged", count=10_000, start=20260101, end=20260131,
+                             properties={"Amount": lambda rng, i: rng.randint(1, 100)})
+
+        Args:
+            event_name: the event's name.
+            count: how many records.
+            start: the first day (a date or YYYYMMDD).
+            end: the last day, included.
+            properties: event property name to a generator ``(rng, i) -> value`` or a constant;
+                by default Amount, Currency and Item.
+            users: how many distinct users (``user-0`` ...) the events are spread over.
+
+        Returns:
+            The number of records seeded. Data is deterministic for the fake's ``seed``.
+
+        Raises:
+            ValueError: ``start`` is after ``end`` or ``count`` is negative.
+        """
         days = days_between(to_date(start), to_date(end))
         if not days or count < 0:
             raise ValueError("seed_events needs start <= end and count >= 0")
@@ -130,7 +151,22 @@ class SeedStore:
         end: date | int | str,
         event_names: Iterable[str] = ("Charged", "App Launched"),
     ) -> int:
-        """Generate ``count`` profiles active over ``start..end`` that did ``event_names``."""
+        """Generate profiles for the profiles export and ``profile.json``.
+
+        Profile ``n`` has identity ``user-n`` and email ``user<n>@example.com``; it was active on one
+        day of ``start..end`` (spread evenly) and did each of ``event_names`` there, so the profiles
+        export for one of those events over a range holding that day returns it.
+
+        Example::
+
+            fake.seed_profiles(count=500, start=20260101, end=20260131, event_names=["Charged"])
+
+        Returns:
+            The number of profiles seeded.
+
+        Raises:
+            ValueError: ``start`` is after ``end`` or ``count`` is negative.
+        """
         days = days_between(to_date(start), to_date(end))
         if not days or count < 0:
             raise ValueError("seed_profiles needs start <= end and count >= 0")

@@ -13,7 +13,6 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -26,11 +25,9 @@ from . import _bulletins, _exports, _wire
 from ._exports import CursorTable, ExportSettings
 from ._faults import FaultInjector, FaultKind, FaultRule
 from ._keys import FAKE
-from ._seed import PropertyGenerator, SeedStore
+from ._seed import SeedStore
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from .._client import CleverTap
 
 ADMIN_PREFIX = "/__fake__/"
@@ -122,6 +119,10 @@ class FakeCleverTap:
         self.exports = ExportSettings()
         #: Seeded export data (events and profiles), see ``seed_events`` and ``seed_profiles``.
         self.seeded = SeedStore(seed)
+        #: Generate events for the events export: ``seed_events(name, count=, start=, end=, ...)``.
+        self.seed_events = self.seeded.seed_events
+        #: Generate profiles for the profiles export and ``profile.json``: ``seed_profiles(count=...)``.
+        self.seed_profiles = self.seeded.seed_profiles
         #: The export cursors handed out so far.
         self.cursors = CursorTable(random.Random(seed))
         self._runner: web.AppRunner | None = None
@@ -156,58 +157,6 @@ class FakeCleverTap:
         demerges show up everywhere at once (after the configured delay).
         """
         return False
-
-    def seed_events(
-        self,
-        event_name: str,
-        *,
-        count: int,
-        start: date | int | str,
-        end: date | int | str,
-        properties: Mapping[str, PropertyGenerator | Any] | None = None,
-        users: int = 1000,
-    ) -> int:
-        """Generate records of one event for the events export, spread evenly over the days.
-
-        Example::
-
-            fake.seed_events("Charged", count=10_000, start=20260101, end=20260131,
-                             properties={"Amount": lambda rng, i: rng.randint(1, 100)})
-
-        Args:
-            event_name: the event's name.
-            count: how many records.
-            start: the first day (a date or YYYYMMDD).
-            end: the last day, included.
-            properties: event property name to a generator ``(rng, i) -> value`` or a constant;
-                by default Amount, Currency and Item.
-            users: how many distinct users (``user-0`` ...) the events are spread over.
-
-        Returns:
-            The number of records seeded. Data is deterministic for the fake's ``seed``.
-        """
-        return self.seeded.seed_events(
-            event_name, count=count, start=start, end=end, properties=properties, users=users
-        )
-
-    def seed_profiles(
-        self,
-        *,
-        count: int,
-        start: date | int | str,
-        end: date | int | str,
-        event_names: Iterable[str] = ("Charged", "App Launched"),
-    ) -> int:
-        """Generate profiles for the profiles export and ``profile.json``.
-
-        Profile ``n`` has identity ``user-n``, email ``user<n>@example.com``; it was active on one day
-        of ``start..end`` (spread evenly) and did each of ``event_names`` there, so the profiles
-        export for one of those events and a range containing that day returns it.
-
-        Returns:
-            The number of profiles seeded.
-        """
-        return self.seeded.seed_profiles(count=count, start=start, end=end, event_names=event_names)
 
     def reset(self) -> None:
         """Forget requests, statistics, faults and stored data; keep running."""
