@@ -15,13 +15,13 @@ from clevertap_async.testing import FakeCleverTap
 PAGE = 5000
 
 
-async def peak_growth(fake: FakeCleverTap, ct: CleverTap, last_day: int, *, raw: bool) -> int:
+async def peak_growth(fake: FakeCleverTap, ct: CleverTap, last_day: int) -> int:
     """Bytes the traced peak rose by while streaming ``20260101..last_day`` (records dropped)."""
     gc.collect()
     tracemalloc.reset_peak()
     before, _ = tracemalloc.get_traced_memory()
     count = 0
-    async for _ in ct.events.stream("Charged", 20260101, last_day, batch_size=PAGE, raw=raw):
+    async for _ in ct.events.stream("Charged", 20260101, last_day, batch_size=PAGE, raw=True):
         count += 1
     _, peak = tracemalloc.get_traced_memory()
     assert count == fake.seeded.event_count("Charged") * (last_day - 20260100) // 10
@@ -35,8 +35,8 @@ async def test_streaming_100k_records_keeps_peak_memory_flat(
     fake.seed_events("Charged", count=100_000, start=20260101, end=20260110)
     tracemalloc.start()
     try:
-        short = await peak_growth(fake, ct, 20260101, raw=True)  # 10k records
-        long = await peak_growth(fake, ct, 20260110, raw=True)  # 100k records
+        short = await peak_growth(fake, ct, 20260101)  # 10k records
+        long = await peak_growth(fake, ct, 20260110)  # 100k records
     finally:
         tracemalloc.stop()
     # Ten times the records, yet the peak stays within a couple of pages of the short run.

@@ -43,6 +43,7 @@ def test_a_checkpoint_survives_json_and_rejects_anything_else() -> None:
     text = json.dumps(checkpoint.to_json())
     assert Checkpoint.from_json(json.loads(text)) == checkpoint
     assert not checkpoint.done and Checkpoint({"a": None}).done
+    bad: object
     for bad in (None, [], {"cursors": {}}, {"version": 1, "cursors": {"a": 3}}, {"version": 99}):
         with pytest.raises(ValidationError) as caught:
             Checkpoint.from_json(bad)

@@ -58,6 +58,25 @@ class Events(Resource):
         tz: tzinfo | str = ...,
     ) -> CursorStream[dict[str, Any]]: ...
 
+    @overload
+    def stream(
+        self,
+        event_name: str,
+        start: date | int,
+        end: date | int,
+        *,
+        batch_size: int = ...,
+        where: Where | Mapping[str, Any] | None = ...,
+        raw: bool,
+        app: bool | None = ...,
+        events: bool | None = ...,
+        profile: bool | None = ...,
+        parallel: int = ...,
+        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
+        prefetch: bool = ...,
+        tz: tzinfo | str = ...,
+    ) -> CursorStream[Any]: ...
+
     def stream(
         self,
         event_name: str,

@@ -57,6 +57,23 @@ class Profiles(Resource):
         prefetch: bool = ...,
     ) -> CursorStream[dict[str, Any]]: ...
 
+    @overload
+    def stream(
+        self,
+        event_name: str,
+        start: date | int,
+        end: date | int,
+        *,
+        batch_size: int = ...,
+        where: Where | Mapping[str, Any] | None = ...,
+        raw: bool,
+        app: bool | None = ...,
+        events: bool | None = ...,
+        profile: bool | None = ...,
+        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
+        prefetch: bool = ...,
+    ) -> CursorStream[Any]: ...
+
     def stream(
         self,
         event_name: str,
