@@ -249,3 +249,16 @@ def test_cli_seed_flags_seed_the_fake() -> None:
     fake = FakeCleverTap()
     seed_exports(fake, argparse.Namespace(seed_events=31, seed_profiles=7))
     assert fake.seeded.event_count(SEED_EVENT) == 31 and len(fake.seeded.profiles) == 7
+
+
+async def test_the_oldest_cursors_are_forgotten_beyond_the_cap(
+    fake: FakeCleverTap, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("clevertap_async.testing._exports.MAX_LIVE_CURSORS", 2)
+    first = await create(http, fake)
+    second = await create(http, fake)
+    third = await create(http, fake)
+    status, data = await call(http, fake, "GET", f"{EVENTS}?cursor={first}")
+    assert status == 400 and data["code"] == 3
+    for cursor in (second, third):
+        assert (await call(http, fake, "GET", f"{EVENTS}?cursor={cursor}"))[0] == 200

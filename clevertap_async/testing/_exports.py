@@ -36,6 +36,8 @@ SEED_PATH = "/__fake__/seed"
 INCORRECT_USAGE = 3
 NOT_READY = 2
 THROTTLED = 1
+#: Cursors remembered at once; beyond this the oldest are forgotten (they answer "Incorrect Usage").
+MAX_LIVE_CURSORS = 50_000
 #: leanderp measured ~989 records for a profiles batch_size under 23 ("effectively unlimited").
 SMALL_PROFILE_BATCH = 989
 
@@ -86,6 +88,10 @@ class CursorTable:
         raw = b"\xfb\xff" + self.issued.to_bytes(8, "big") + self.rng.randbytes(39)
         token = base64.b64encode(raw).decode()
         self.cursors[token] = state
+        # Old cursors stay valid (a retry or a resume fetches one again), but a long-running fake
+        # must not keep every export's record list forever: the oldest go first.
+        while len(self.cursors) > MAX_LIVE_CURSORS:
+            del self.cursors[next(iter(self.cursors))]
         return urllib.parse.quote(token, safe="")
 
     def clear(self) -> None:
