@@ -444,3 +444,31 @@ async def test_profiles_get_finds_by_each_key_or_returns_none(
         f"objectId={by_identity.platform_info[0]['objectId']}",
         "identity=nobody",
     ]
+
+
+async def test_partial_pages_with_cursor_and_a_bad_records_field(aiohttp_server: Any) -> None:
+    # One integration reports intermediate pages as {"status": "partial", "cursor": ...}; a records
+    # field that is not a list is a broken answer, not an empty page.
+    answers = {
+        "c1%2B": {"status": "partial", "cursor": "c2%2F", "records": [{"ts": 20260101000000}]},
+        "c2%2F": {"status": "success", "next_cursor": "c3%3D", "records": [{"ts": 20260101000001}]},
+        "c3%3D": {"status": "success", "records": {"oops": 1}},
+    }
+
+    async def export(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            return web.json_response({"status": "success", "cursor": "c1%2B"})
+        return web.json_response(answers[request.rel_url.raw_query_string.removeprefix("cursor=")])
+
+    app = web.Application()
+    app.router.add_route("*", EVENTS, export)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("")).rstrip("/")
+    async with CleverTap("acc", "passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+        seen: list[Any] = []
+        stream = ct.events.stream("X", 20260101, 20260101, raw=True)
+        with pytest.raises(PaginationError, match="records is not a list") as caught:
+            await drain_pages(stream, seen)
+    assert [p.records[0]["ts"] for p in seen] == [20260101000000, 20260101000001]
+    assert caught.value.checkpoint is not None
+    assert caught.value.checkpoint.cursors == {"20260101-20260101": "c3%3D"}
