@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import _limits, _validation
+from . import _limits, _protocol, _validation
 from ._converter import to_wire
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
@@ -79,12 +79,14 @@ def where_body(where: Where | Mapping[str, Any] | None) -> dict[str, Any]:
     """Return the filter sections of an export body, checking a plain dict's sections.
 
     Raises:
-        ValidationError: ``where`` is neither a Where nor a mapping, or has an unknown section.
+        ValidationError: ``where`` is neither a Where nor a mapping, has an unknown section, or holds
+            a value JSON cannot carry (the field names where, e.g. ``where.event_properties[0]``).
     """
     if where is None:
         return {}
     if isinstance(where, Where):
         wire: dict[str, Any] = to_wire(where)
+        _protocol.encode_json(wire, what="where")  # a value JSON cannot carry fails here, not later
         return wire
     if not isinstance(where, Mapping):
         raise ValidationError(
@@ -97,6 +99,7 @@ def where_body(where: Where | Mapping[str, Any] | None) -> dict[str, Any]:
                 "(event_name, from and to are the stream's arguments)",
                 field=f"where.{key}",
             )
+    _protocol.encode_json(where, what="where")
     return dict(where)
 
 

@@ -390,6 +390,8 @@ async def test_filters_go_in_the_body_as_models_or_dicts(
         ({"parallel": 0}, "parallel"),
         ({"where": {"from": 20250101}}, "where.from"),
         ({"where": [1]}, "where"),
+        ({"where": {"event_properties": [{"name": "A", "value": {1, 2}}]}}, "where"),
+        ({"where": Where(event_properties=(Condition("A", float("nan")),))}, "where"),
         ({"tz": "Mars/Olympus"}, "tz"),
         ({"app": "yes"}, "app"),
         ({"resume_from": {"nonsense": 1}}, "resume_from"),
