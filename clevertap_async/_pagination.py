@@ -6,7 +6,7 @@ with ``parallel=N`` one partition per day, N of them running at once. Pages are 
 caller per running partition, so the network overlaps with the caller's work and memory stays flat.
 
 Where a stream stands is a :class:`Checkpoint`: for each partition, the cursor of the next page not yet
-delivered, or "done". It is plain JSON, so a crashed export resumes without losing or repeating a page.
+delivered, or None once finished. It is plain JSON, so a crashed export resumes without losing or repeating a page.
 """
 
 from __future__ import annotations
@@ -219,7 +219,18 @@ class CursorStream(Generic[T]):
         """Yield the export's pages, each with its records and the stream's checkpoint after it.
 
         Pages of different partitions interleave when ``parallel`` > 1; within a partition they come
-        in order. Breaking out early cancels the fetches in flight.
+        in order. Breaking out early cancels the fetches in flight (at once inside
+        ``contextlib.aclosing``, else when the generator is collected).
+
+        Example::
+
+            async with contextlib.aclosing(stream.pages()) as pages:
+                async for page in pages:
+                    store(page.records)
+                    save(page.checkpoint.to_json())
+
+        Returns:
+            An async generator of :class:`Page`.
 
         Raises:
             CursorExpiredError: the server rejected a cursor; ``checkpoint`` is the last good one.
