@@ -14,10 +14,10 @@ import platform
 import sys
 from types import ModuleType
 
-from . import bench_request, bench_upload
+from . import bench_request, bench_stream, bench_upload
 from ._harness import Row, fake_process, print_table
 
-BENCHMARKS: list[ModuleType] = [bench_request, bench_upload]
+BENCHMARKS: list[ModuleType] = [bench_request, bench_stream, bench_upload]
 
 
 async def main(args: argparse.Namespace) -> None:

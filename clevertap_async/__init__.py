@@ -35,17 +35,22 @@ from ._errors import (
     UploadMismatchError,
     ValidationError,
 )
+from ._pagination import Checkpoint, CursorStream, Page
 from ._protocol import REGION_HOSTS, Backoff
 from ._writer import BatchWriter
 from .models import (
     BatchResult,
+    Condition,
     DeviceToken,
     Event,
+    ExportedEvent,
+    ExportedProfile,
     Profile,
     Recipients,
     RejectedRecord,
     UndeliveredRecord,
     UploadReport,
+    Where,
 )
 from .resources._counting import CountPolling
 
@@ -62,18 +67,24 @@ __all__ = [
     "BadRequestError",
     "BatchResult",
     "BatchWriter",
+    "Checkpoint",
     "CleverTap",
     "CleverTapError",
     "ClientStateError",
+    "Condition",
     "ConfigurationError",
     "ConflictError",
     "CountPolling",
     "CountTimeoutError",
     "CursorExpiredError",
+    "CursorStream",
     "DeviceToken",
     "Event",
+    "ExportedEvent",
+    "ExportedProfile",
     "MalformedResponseError",
     "NotFoundError",
+    "Page",
     "PaginationError",
     "PermissionDeniedError",
     "Profile",
@@ -88,5 +99,6 @@ __all__ = [
     "UploadMismatchError",
     "UploadReport",
     "ValidationError",
+    "Where",
     "__version__",
 ]

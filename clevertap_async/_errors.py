@@ -31,7 +31,10 @@ Messages never carry the passcode: the transport redacts it before an error is b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._pagination import Checkpoint
 
 __all__ = [
     "APIConnectionError",
@@ -182,11 +185,12 @@ class PaginationError(CleverTapError):
     """A cursor flow cannot continue: a repeated cursor, or an answer with no way forward.
 
     Attributes:
-        checkpoint: the cursor of the last page fully delivered to the caller, or None when no page
-            was delivered yet. Pass it as ``resume_from`` to continue after fixing the cause.
+        checkpoint: the stream's Checkpoint after the last page delivered to the caller (every
+            partition's next cursor), or None when it is not known. Pass it as ``resume_from`` to
+            continue after fixing the cause.
     """
 
-    def __init__(self, message: str, *, checkpoint: str | None = None):
+    def __init__(self, message: str, *, checkpoint: Checkpoint | None = None):
         super().__init__(message)
         self.checkpoint = checkpoint
 

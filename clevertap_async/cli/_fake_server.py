@@ -26,7 +26,35 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--no-record-bodies", action="store_true", help="do not keep request bodies (benchmarks)"
     )
-    parser.set_defaults(run=run, configure=[])
+    parser.add_argument(
+        "--seed-events",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"seed N {SEED_EVENT!r} events over {SEED_START}..{SEED_END} for the events export",
+    )
+    parser.add_argument(
+        "--seed-profiles",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"seed N profiles (user-0...) active over {SEED_START}..{SEED_END}",
+    )
+    parser.set_defaults(run=run, configure=[seed_exports])
+
+
+#: What ``--seed-events`` and ``--seed-profiles`` generate: one month of one event.
+SEED_EVENT = "Charged"
+SEED_START = 20260101
+SEED_END = 20260131
+
+
+def seed_exports(fake: FakeCleverTap, args: argparse.Namespace) -> None:
+    """Seed the export data the ``--seed-events`` and ``--seed-profiles`` flags ask for."""
+    if args.seed_events:
+        fake.seed_events(SEED_EVENT, count=args.seed_events, start=SEED_START, end=SEED_END)
+    if args.seed_profiles:
+        fake.seed_profiles(count=args.seed_profiles, start=SEED_START, end=SEED_END)
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
-"""Typed models: frozen attrs classes for what the API takes and returns."""
+"""Typed models: frozen attrs classes with snake_case fields, for what the API takes and returns."""
 
 from .bulk import BulkResult, ChunkResult
 from .campaigns import CampaignCreated, CampaignReport, Recipients
 from .counts import RealtimeCounts
+from .exports import ExportedEvent, ExportedProfile
+from .query import Condition, Where
 from .records import DeviceToken, Event, Profile
 from .reports import BatchResult, RejectedRecord, UndeliveredRecord, UploadReport
 
@@ -12,12 +14,16 @@ __all__ = [
     "CampaignCreated",
     "CampaignReport",
     "ChunkResult",
+    "Condition",
     "DeviceToken",
     "Event",
+    "ExportedEvent",
+    "ExportedProfile",
     "Profile",
     "RealtimeCounts",
     "Recipients",
     "RejectedRecord",
     "UndeliveredRecord",
     "UploadReport",
+    "Where",
 ]

@@ -10,6 +10,7 @@ processes (benchmarks, the command line) use to steer a fake they did not start.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,11 +22,13 @@ import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _bulletins, _campaigns, _counts, _profile_admin, _uploads, _wire
+from . import _bulletins, _campaigns, _counts, _exports, _profile_admin, _uploads, _wire
 from ._campaigns import FakeCampaign
 from ._counts import PendingCount
+from ._exports import CursorTable, ExportSettings
 from ._faults import FaultInjector, FaultKind, FaultRule
 from ._keys import FAKE
+from ._seed import SeedStore
 
 if TYPE_CHECKING:
     from .._client import CleverTap
@@ -151,6 +154,16 @@ class FakeCleverTap:
         self.uploaded_tokens: list[dict[str, Any]] = []
         #: The next this-many otherwise valid upload records are refused with code 555.
         self.transient_record_failures = 0
+        #: How export cursors behave (page sizes, not-ready answers, throttling, expiry).
+        self.exports = ExportSettings()
+        #: Seeded export data (events and profiles), see ``seed_events`` and ``seed_profiles``.
+        self.seeded = SeedStore(seed)
+        #: Generate events for the events export: ``seed_events(name, count=, start=, end=, ...)``.
+        self.seed_events = self.seeded.seed_events
+        #: Generate profiles for the profiles export and ``profile.json``: ``seed_profiles(count=...)``.
+        self.seed_profiles = self.seeded.seed_profiles
+        #: The export cursors handed out so far.
+        self.cursors = CursorTable(random.Random(seed))
         self._runner: web.AppRunner | None = None
 
     def __repr__(self) -> str:
@@ -236,6 +249,9 @@ class FakeCleverTap:
         self.uploaded_profiles.clear()
         self.uploaded_tokens.clear()
         self.transient_record_failures = 0
+        self.seeded.clear()
+        self.cursors.clear()
+        self.exports = ExportSettings()
 
     async def start(self) -> Self:
         """Start listening; with port 0 a free port is chosen and stored in ``port``."""
@@ -272,6 +288,7 @@ class FakeCleverTap:
         _campaigns.add_routes(app)
         _profile_admin.add_routes(app)
         _uploads.add_routes(app)
+        _exports.add_routes(app)
         app.router.add_get(ADMIN_PREFIX + "stats", _admin_stats)
         app.router.add_post(ADMIN_PREFIX + "faults", _admin_inject)
         app.router.add_delete(ADMIN_PREFIX + "faults", _admin_clear_faults)

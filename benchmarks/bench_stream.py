@@ -1,0 +1,194 @@
+"""Export streaming: records/s of ``ct.events.stream`` against a bare aiohttp + orjson cursor loop.
+
+Also, at 20 ms of injected latency per request: the speed-up of ``parallel=3`` over ``parallel=1``, and
+of prefetching over not prefetching while the caller spends 20 ms per page (an awaited sink, e.g. a
+database write); and the peak memory growth (tracemalloc) of streaming 1M records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from clevertap_async import CleverTap
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
+
+from ._harness import HEADERS, FakeProcess, Row, Timed, timed
+
+NAME = "stream"
+EVENT = "BenchStreamed"
+PATH = "/1/events.json"
+START, END = 20250101, 20250131
+#: The throughput runs export the first days of the seeded month (about a fifth of it).
+THROUGHPUT_END = 20250106
+#: The latency runs export three days of their own event in small pages, so that round trips, not
+#: the client's CPU (2 cores shared with the fake), dominate.
+LATENCY_EVENT = "BenchLatency"
+LATENCY_END = 20250103
+LATENCY = 0.02
+SMALL_BATCH = 100
+
+
+async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
+    """Seed the fake, then measure throughput, parallelism, prefetch and memory."""
+    total = 100_000 if args.quick else 1_000_000
+    events = [
+        {"event_name": EVENT, "count": total, "start": START, "end": END},
+        {
+            "event_name": LATENCY_EVENT,
+            "count": 3_000 if args.quick else 12_000,
+            "start": START,
+            "end": LATENCY_END,
+        },
+    ]
+    await fake.admin("POST", "seed", {"events": events})
+    rows = await _throughput(fake, args)
+    rows += await _latency(fake, args)
+    rows.append(await _memory(fake, total))
+    return rows
+
+
+def _client(fake: FakeProcess) -> CleverTap:
+    return CleverTap(DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, base_url=fake.url, timeout=120)
+
+
+async def bare_loop(session: aiohttp.ClientSession, base: str, end: int) -> int:
+    """The baseline: create a cursor, follow next_cursor, touch every record."""
+    body = orjson.dumps({"event_name": EVENT, "from": START, "to": end})
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    async with session.post(f"{base}{PATH}?batch_size=5000", data=body, headers=headers) as r:
+        cursor = orjson.loads(await r.read())["cursor"]
+    count = 0
+    while cursor:
+        url = URL(f"{base}{PATH}?cursor={cursor}", encoded=True)
+        async with session.get(url, headers=HEADERS) as r:
+            data = orjson.loads(await r.read())
+        for _record in data.get("records", ()):
+            count += 1
+        cursor = data.get("next_cursor")
+    return count
+
+
+async def _count(stream: Any) -> int:
+    count = 0
+    async for _record in stream:
+        count += 1
+    return count
+
+
+def _rate(records: int, run: Timed) -> float:
+    return records / run.seconds
+
+
+async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
+    repeats = 3 if args.quick else 5
+    counts: dict[str, int] = {}
+    runs: dict[str, list[Timed]] = {"bare": [], "raw": [], "typed": []}
+
+    async with aiohttp.ClientSession() as session, _client(fake) as ct:
+        work: dict[str, Callable[[], Awaitable[int]]] = {
+            "bare": lambda: bare_loop(session, fake.url, THROUGHPUT_END),
+            "raw": lambda: _count(ct.events.stream(EVENT, START, THROUGHPUT_END, raw=True)),
+            "typed": lambda: _count(ct.events.stream(EVENT, START, THROUGHPUT_END)),
+        }
+        # Interleaved, so that load from other processes drifting over time hits every variant alike.
+        for _ in range(repeats):
+            for name, export in work.items():
+
+                async def once(
+                    name: str = name, export: Callable[[], Awaitable[int]] = export
+                ) -> None:
+                    counts[name] = await export()
+
+                runs[name].append(await timed(fake, once))
+    baseline, raw_run, typed_run = (
+        min(runs[name], key=lambda run: run.seconds) for name in ("bare", "raw", "typed")
+    )
+
+    if len(set(counts.values())) != 1:
+        raise RuntimeError(f"the runs saw different record counts: {counts}")
+    n = counts["bare"]
+
+    def versus_bare(variant: str, run: Timed, goal: str) -> Row:
+        rate = _rate(n, run)
+        ratio = rate / _rate(n, baseline)
+        return Row(NAME, variant, rate, "rec/s", ratio, "of bare", goal, run.fake_cpu)
+
+    return [
+        Row(
+            NAME,
+            f"bare aiohttp + orjson, {n:,} records",
+            _rate(n, baseline),
+            "rec/s",
+            fake_cpu=baseline.fake_cpu,
+        ),
+        versus_bare("events.stream(raw=True)", raw_run, ">= 0.9x"),
+        versus_bare("events.stream() typed", typed_run, ">= 0.5x"),
+    ]
+
+
+async def _latency(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
+    label = f"{NAME} @{LATENCY * 1000:.0f}ms"
+    await fake.set_latency(LATENCY)
+    try:
+        async with _client(fake) as ct:
+
+            def small_pages(**options: Any) -> Any:
+                return ct.events.stream(
+                    LATENCY_EVENT, START, LATENCY_END, raw=True, batch_size=SMALL_BATCH, **options
+                )
+
+            def export(**options: Any) -> Callable[[], Awaitable[Any]]:
+                return lambda: _count(small_pages(**options))
+
+            async def slow_consumer(prefetch: bool) -> None:
+                async for _page in small_pages(prefetch=prefetch).pages():
+                    await asyncio.sleep(LATENCY)  # the caller's own awaited work per page
+
+            one = await timed(fake, export(parallel=1))
+            three = await timed(fake, export(parallel=3))
+            without = await timed(fake, lambda: slow_consumer(False))
+            with_prefetch = await timed(fake, lambda: slow_consumer(True))
+    finally:
+        await fake.set_latency(0)
+
+    def speed_up(variant: str, before: Timed, after: Timed, goal: str) -> Row:
+        ratio = before.seconds / after.seconds
+        return Row(label, variant, after.seconds, "s", ratio, "speed-up", goal, after.fake_cpu)
+
+    return [
+        Row(label, "parallel=1", one.seconds, "s", fake_cpu=one.fake_cpu),
+        speed_up("parallel=3", one, three, ">= 2.5x"),
+        Row(
+            label, "20 ms/page caller, no prefetch", without.seconds, "s", fake_cpu=without.fake_cpu
+        ),
+        speed_up("20 ms/page caller, prefetch", without, with_prefetch, ">= 1.5x"),
+    ]
+
+
+async def _memory(fake: FakeProcess, total: int) -> Row:
+    async with _client(fake) as ct:
+        stream = ct.events.stream(EVENT, START, END, raw=True)
+        tracemalloc.start()
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        try:
+            run = await timed(fake, lambda: _count(stream))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return Row(
+        "memory",
+        f"events.stream(raw=True), {total:,} records",
+        (peak - base) / 2**20,
+        "MiB peak growth",
+        goal="<= 30",
+        fake_cpu=run.fake_cpu,
+    )
