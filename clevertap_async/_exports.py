@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import _limits, _protocol, _validation
+from . import _limits, _protocol, _query, _validation
 from ._converter import to_wire
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
@@ -54,7 +54,7 @@ def open_stream(
     """
     body: dict[str, Any] = {"event_name": _validation.required_text(event_name, "event_name")}
     body.update(where_body(where))
-    first, last = _validation.date_range(start, end)
+    first, last = _query.date_range(start, end)
     _validation.int_in_range(parallel, "parallel", 1, MAX_PARALLEL)
     params: dict[str, Any] = {"batch_size": batch_size}
     for name, value in flags.items():

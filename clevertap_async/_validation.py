@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from . import _limits
@@ -131,30 +131,6 @@ def one_of(value: object, allowed: Collection[str], field: str) -> str:
             f"{field} must be one of {', '.join(sorted(allowed))}; got {value!r}", field=field
         )
     return value
-
-
-def yyyymmdd(value: object, field: str) -> date:
-    """Return a date from a ``datetime.date`` or a ``YYYYMMDD`` int, else raise naming ``field``."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and 10_000_000 <= value <= 99_991_231:
-        try:
-            return datetime.strptime(str(value), "%Y%m%d").date()
-        except ValueError:
-            pass
-    raise ValidationError(
-        f"{field} must be a datetime.date or a YYYYMMDD int, got {value!r}", field=field
-    )
-
-
-def date_range(start: object, end: object) -> tuple[date, date]:
-    """Return ``(start, end)`` as dates, checking that ``start`` is not after ``end``."""
-    first, last = yyyymmdd(start, "start"), yyyymmdd(end, "end")
-    if first > last:
-        raise ValidationError(f"start ({first}) is after end ({last})", field="start")
-    return first, last
 
 
 def int_in_range(value: object, field: str, low: int, high: int) -> int:
