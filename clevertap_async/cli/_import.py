@@ -92,37 +92,46 @@ def write_rejects(out: BinaryIO, reader: JsonLinesReader, report: UploadReport) 
         for line, reason in reader.unreadable
     ]
     for rejected in report.rejected:
-        line = reader.line_of(rejected.position)
         entries.append(
-            (
-                line,
-                {
-                    "line": line,
-                    "status": "rejected",
-                    "code": rejected.code,
-                    "reason": rejected.error,
-                    "rejected_by": rejected.source,
-                    "record": rejected.record,
-                },
+            _entry(
+                reader,
+                rejected.position,
+                rejected.record,
+                "rejected",
+                rejected.code,
+                rejected.error,
+                rejected_by=rejected.source,
             )
         )
     for undelivered in report.undelivered:
-        line = reader.line_of(undelivered.position)
+        reason = f"{type(undelivered.exception).__name__}: {undelivered.exception}"
         entries.append(
-            (
-                line,
-                {
-                    "line": line,
-                    "status": "undelivered",
-                    "code": None,
-                    "reason": f"{type(undelivered.exception).__name__}: {undelivered.exception}",
-                    "maybe_applied": undelivered.maybe_applied,
-                    "record": undelivered.record,
-                },
+            _entry(
+                reader,
+                undelivered.position,
+                undelivered.record,
+                "undelivered",
+                None,
+                reason,
+                maybe_applied=undelivered.maybe_applied,
             )
         )
     entries.sort(key=lambda entry: entry[0])
     out.write(b"".join(orjson.dumps(entry, default=str) + b"\n" for _, entry in entries))
+
+
+def _entry(
+    reader: JsonLinesReader,
+    position: int,
+    record: Any,
+    status: str,
+    code: int | None,
+    reason: str,
+    **details: Any,
+) -> tuple[int, dict[str, Any]]:
+    line = reader.line_of(position)
+    entry = {"line": line, "status": status, "code": code, "reason": reason, **details}
+    return line, {**entry, "record": record}
 
 
 def print_summary(args: argparse.Namespace, reader: JsonLinesReader, report: UploadReport) -> None:
