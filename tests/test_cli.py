@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 
 from clevertap_async.testing import FakeCleverTap
 
@@ -115,7 +116,10 @@ async def test_fake_server_command_serves_until_terminated() -> None:
     assert process.returncode == 0
 
 
-async def test_demo_runs() -> None:
-    code, out, err = await run_cli("demo")
+async def test_demo_runs(tmp_path: Path) -> None:
+    code, out, err = await run_cli("demo", "--quiet", "--output-dir", str(tmp_path))
     assert code == 0, err
-    assert "summary:" in out
+    assert "summary" in out
+    assert "5,000 accepted, 4 refused" in out
+    assert len((tmp_path / "charged.jsonl").read_text().splitlines()) == 50_000
+    assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == 4

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import CleverTapError, ConfigurationError, ValidationError
-from . import _count, _demo, _fake_server, _import, _request
+from . import _count, _demo, _export, _fake_server, _import, _request
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-_COMMANDS = (_import, _count, _request, _fake_server, _demo)
+_COMMANDS = (_export, _import, _count, _request, _fake_server, _demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(args.run(args)))
     except (ConfigurationError, ValidationError) as exc:
         print(f"clevertap-async: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a file named on the command line cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"clevertap-async: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except CleverTapError as exc:
         print(f"clevertap-async: {type(exc).__name__}: {exc}", file=sys.stderr)

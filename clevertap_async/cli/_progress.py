@@ -11,8 +11,9 @@ from tqdm import tqdm
 def progress_bar(description: str, *, quiet: bool, total: int | None = None) -> Any:
     """Return a tqdm bar counting records, with rate and elapsed time.
 
-    ``disable=None`` makes tqdm show the bar only when stderr is a terminal, so logs and pipes stay
-    clean; ``--quiet`` turns it off everywhere.
+    The bar shows only when stderr is a terminal, so logs and pipes stay clean; ``--quiet`` turns it
+    off everywhere. (tqdm's own ``disable=None`` detection also looks beyond stderr, so it is decided
+    here.)
     """
     return tqdm(
         desc=description,
@@ -20,7 +21,7 @@ def progress_bar(description: str, *, quiet: bool, total: int | None = None) -> 
         unit=" records",
         unit_scale=True,
         file=sys.stderr,
-        disable=True if quiet else None,
+        disable=quiet or not sys.stderr.isatty(),
         dynamic_ncols=True,
         leave=True,
     )
