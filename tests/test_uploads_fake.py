@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from clevertap_async import CleverTap
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap
 
 HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
@@ -125,3 +126,16 @@ async def test_transient_record_failures_are_555(fake: FakeCleverTap) -> None:
     assert len(fake.uploaded_events) == 1
     fake.reset()
     assert fake.transient_record_failures == 0
+
+
+async def test_an_uploaded_profile_can_be_fetched(fake: FakeCleverTap, ct: CleverTap) -> None:
+    report = await ct.profiles.upload(
+        [{"identity": "u-77", "profileData": {"Name": "Jack", "Email": "jack@example.com"}}]
+    )
+    assert report.accepted == 1
+    by_identity = await ct.profiles.get(identity="u-77")
+    by_email = await ct.profiles.get(email="jack@example.com")
+    assert by_identity is not None and by_email is not None
+    assert by_identity.profile_data == {"Name": "Jack", "Email": "jack@example.com"}
+    assert by_email.identity == "u-77"
+    assert await ct.profiles.get(identity="u-78") is None

@@ -21,7 +21,7 @@ import attrs
 from aiohttp import web
 
 from .. import _limits
-from . import _wire
+from . import _uploads, _wire
 from ._keys import FAKE
 from ._seed import SeededProfile
 
@@ -234,9 +234,17 @@ async def profile(request: web.Request) -> web.Response:
         return _wire.fail(400, "exactly one of identity, email or objectId is mandatory")
     key, value = keys[0]
     found = fake.seeded.find_profile("object_id" if key == "objectId" else key, value)
-    if found is None or fake.is_profile_gone(identity=found.identity, object_id=found.object_id):
+    if found is not None:
+        if fake.is_profile_gone(identity=found.identity, object_id=found.object_id):
+            return _wire.fail(404, "No profile found")
+        return _wire.json_response({"status": "success", "record": found.record})
+    # Uploads upsert: a profile uploaded through /1/upload is there to fetch as well.
+    uploaded = _uploads.find_uploaded_profile(fake.uploaded_profiles, key, value)
+    if uploaded is None or fake.is_profile_gone(
+        identity=uploaded.get("identity"), object_id=uploaded.get("objectId")
+    ):
         return _wire.fail(404, "No profile found")
-    return _wire.json_response({"status": "success", "record": found.record})
+    return _wire.json_response({"status": "success", "record": uploaded})
 
 
 async def admin_seed(request: web.Request) -> web.Response:

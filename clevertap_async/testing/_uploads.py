@@ -215,3 +215,24 @@ def identity_of(record: dict[str, Any]) -> str:
         if record.get(key) not in (None, ""):
             return f"{key}:{record[key]}"
     return ""
+
+
+def find_uploaded_profile(
+    profiles: dict[str, dict[str, Any]], key: str, value: str
+) -> dict[str, Any] | None:
+    """Return the stored upload of a profile, looked up as ``profile.json`` does, or None.
+
+    The answer has ``profile.json``'s shape: the identifiers, ``email`` when the profile has one, and
+    ``profileData``.
+    """
+    if key == "email":
+        stored = next(
+            (p for p in profiles.values() if p.get("profileData", {}).get("Email") == value), None
+        )
+    else:
+        stored = profiles.get(f"{key}:{value}")
+    if stored is None:
+        return None
+    record = {k: v for k, v in stored.items() if k in ("identity", "objectId", "FBID", "GPID")}
+    email = stored["profileData"].get("Email")
+    return {**record, **({"email": email} if email else {}), "profileData": stored["profileData"]}
