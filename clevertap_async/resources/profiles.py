@@ -272,6 +272,26 @@ class Profiles(Uploads):
             resume_from=resume_from,
         )
 
+    @overload
+    async def get(
+        self,
+        *,
+        identity: str | None = ...,
+        email: str | None = ...,
+        object_id: str | None = ...,
+        raw: Literal[False] = ...,
+    ) -> ExportedProfile | None: ...
+
+    @overload
+    async def get(
+        self,
+        *,
+        identity: str | None = ...,
+        email: str | None = ...,
+        object_id: str | None = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any] | None: ...
+
     async def get(
         self,
         *,
