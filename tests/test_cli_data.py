@@ -260,3 +260,38 @@ async def test_count_prints_the_number(fake: FakeCleverTap) -> None:
         "count", "events", "--event", "Charged", *RANGE, env=fake_env(fake)
     )
     assert (code, out.strip()) == (0, "70"), err
+
+
+async def test_a_seeded_fake_server_process_serves_exports() -> None:
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "clevertap_async.cli",
+        "fake-server",
+        "--port",
+        "0",
+        "--seed-events",
+        "700",
+        "--seed-profiles",
+        "40",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert server.stdout is not None
+    try:
+        url = (await asyncio.wait_for(server.stdout.readline(), 30)).decode().split()[-1]
+        env = {
+            "CLEVERTAP_BASE_URL": url,
+            "CLEVERTAP_ACCOUNT_ID": "FAKE-ACC-0001",
+            "CLEVERTAP_PASSCODE": "fake-passcode",
+        }
+        month = ["--from", "2026-01-01", "--to", "2026-01-31"]
+        code, out, err = await run_cli("export", "events", "--event", "Charged", *month, env=env)
+        assert code == 0, err
+        assert len(out.splitlines()) == 700
+        code, out, err = await run_cli("export", "profiles", "--event", "Charged", *month, env=env)
+        assert code == 0, err
+        assert len(out.splitlines()) == 40
+    finally:
+        server.terminate()
+        await server.wait()
