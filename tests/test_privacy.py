@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -11,13 +10,16 @@ import pytest
 
 from clevertap_async import (
     CleverTap,
+    CleverTapError,
     CountPolling,
     DeletionStatus,
+    ExportedProfile,
     PrivacyAccessResult,
     ServerError,
     ValidationError,
 )
 from clevertap_async._protocol import NO_BACKOFF
+from clevertap_async.resources.privacy import _target
 from clevertap_async.testing import FakeCleverTap
 
 from .conftest import RecordingSleep
@@ -140,6 +142,22 @@ async def test_delete_is_verified_when_applied_at_once(
     assert await ct.profiles.get(identity="user-1") is None
 
 
+async def test_one_profile_named_twice_is_deleted_once(
+    seeded: FakeCleverTap, ct: CleverTap
+) -> None:
+    outcomes = await ct.privacy.delete(emails=["user4@example.com"], identities=["user-4"])
+    assert [o.status for o in outcomes] == ["deleted", "deleted"]
+    [request] = seeded.requests_to(DELETE)
+    assert request.json() == {"guid": ["__00000004-fake", "-00000004ios"]}
+
+
+def test_a_profile_without_a_clevertap_id_is_deleted_by_identity() -> None:
+    assert _target(ExportedProfile(identity="u-1")) == ("identity", ("u-1",))
+    assert _target(ExportedProfile(identity="u-1", object_id="__g")) == ("guid", ("__g",))
+    assert isinstance(_target(ExportedProfile(email="a@example.com")), CleverTapError)
+    assert _target(None) is None
+
+
 async def test_nothing_is_deleted_when_no_subject_is_found(
     seeded: FakeCleverTap, ct: CleverTap
 ) -> None:
@@ -148,20 +166,12 @@ async def test_nothing_is_deleted_when_no_subject_is_found(
     assert seeded.requests_to(DELETE) == []
 
 
-@pytest.fixture
-async def sleepy_ct(
-    fake: FakeCleverTap, recording_sleep: RecordingSleep
-) -> AsyncIterator[CleverTap]:
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=recording_sleep) as client:
-        yield client
-
-
 async def test_still_visible_at_the_deadline_is_pending(
-    seeded: FakeCleverTap, sleepy_ct: CleverTap, recording_sleep: RecordingSleep
+    seeded: FakeCleverTap, polling_ct: CleverTap, recording_sleep: RecordingSleep
 ) -> None:
     seeded.visibility_delay = 10_000
     polling = CountPolling(deadline=10, initial=1, maximum=4, multiplier=2)
-    [outcome] = await sleepy_ct.privacy.delete(identities=["user-5"], polling=polling)
+    [outcome] = await polling_ct.privacy.delete(identities=["user-5"], polling=polling)
     assert outcome.status == DeletionStatus.PENDING
     assert outcome.error is None and outcome.deleted_by is not None
     assert recording_sleep.delays == [1, 2, 4]  # the next wait (4) would pass the deadline
@@ -199,41 +209,31 @@ async def test_a_failed_delete_is_reported_with_its_error(fake: FakeCleverTap) -
 
 
 @pytest.mark.parametrize(
-    ("call", "field"),
+    ("method", "call", "field"),
     [
-        ({"start": START, "end": END}, "email"),
-        ({"email": "not-an-email", "start": START, "end": END}, "email"),
-        ({"identity": " ", "start": START, "end": END}, "identity"),
-        ({"identity": "u", "start": END, "end": START}, "start"),
-        ({"identity": "u", "start": 20261340, "end": END}, "start"),
-        ({"identity": "u", "start": START, "end": END, "event_names": []}, "event_names"),
-        ({"identity": "u", "start": START, "end": END, "event_names": "Charged"}, "event_names"),
-        ({"identity": "u", "start": START, "end": END, "parallel": 0}, "parallel"),
+        ("access", {"start": START, "end": END}, "email"),
+        ("access", {"email": "not-an-email", "start": START, "end": END}, "email"),
+        ("access", {"identity": " ", "start": START, "end": END}, "identity"),
+        ("access", {"identity": "u", "start": END, "end": START}, "start"),
+        ("access", {"identity": "u", "start": 20261340, "end": END}, "start"),
+        ("access", {"identity": "u", "start": START, "end": END, "event_names": []}, "event_names"),
+        (
+            "access",
+            {"identity": "u", "start": START, "end": END, "event_names": "Charged"},
+            "event_names",
+        ),
+        ("access", {"identity": "u", "start": START, "end": END, "parallel": 0}, "parallel"),
+        ("delete", {}, "email"),
+        ("delete", {"emails": ["a@example.com", "nope"]}, "emails[1]"),
+        ("delete", {"emails": "a@example.com"}, "emails"),
+        ("delete", {"identities": [""]}, "identities[0]"),
+        ("delete", {"identities": ["u"], "polling": 5}, "polling"),
     ],
 )
-async def test_bad_access_input_sends_nothing(
-    fake: FakeCleverTap, ct: CleverTap, call: dict[str, Any], field: str
+async def test_bad_input_sends_nothing(
+    fake: FakeCleverTap, ct: CleverTap, method: str, call: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as raised:
-        await ct.privacy.access(**call)
-    assert raised.value.field == field
-    assert fake.requests == []
-
-
-@pytest.mark.parametrize(
-    ("call", "field"),
-    [
-        ({}, "email"),
-        ({"emails": ["a@example.com", "nope"]}, "emails[1]"),
-        ({"emails": "a@example.com"}, "emails"),
-        ({"identities": [""]}, "identities[0]"),
-        ({"identities": ["u"], "polling": 5}, "polling"),
-    ],
-)
-async def test_bad_delete_input_sends_nothing(
-    fake: FakeCleverTap, ct: CleverTap, call: dict[str, Any], field: str
-) -> None:
-    with pytest.raises(ValidationError) as raised:
-        await ct.privacy.delete(**call)
+        await getattr(ct.privacy, method)(**call)
     assert raised.value.field == field
     assert fake.requests == []

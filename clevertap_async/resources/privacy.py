@@ -143,7 +143,8 @@ class Privacy(Resource):
             polling: how long and how often to re-check (only time spent waiting counts).
 
         Returns:
-            One outcome per subject, emails first then identities, in input order.
+            One outcome per subject, emails first then identities, in input order. A subject whose
+            lookup failed is ``failed`` with that error, and nothing is deleted for it.
 
         Raises:
             ValidationError: no subject, a malformed email, an empty identity or a bad ``polling``;
