@@ -262,7 +262,8 @@ def _owner_of(summary: object, owner: dict[tuple[str, str], int]) -> int | None:
     if not isinstance(summary, dict):
         return None
     for kind in _MATCH_KEYS:
-        index = owner.get((kind, summary.get(kind)))  # type: ignore[arg-type]
+        value = summary.get(kind)
+        index = owner.get((kind, value)) if isinstance(value, str) else None
         if index is not None:
             return index
     return None
