@@ -12,7 +12,16 @@ import aiohttp
 from . import _limits, _protocol
 from ._errors import ConfigurationError
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
-from .resources import Bulletins, Campaigns, Events, Profiles, Reports, Subscriptions, Tokens
+from .resources import (
+    Bulletins,
+    Campaigns,
+    Events,
+    Privacy,
+    Profiles,
+    Reports,
+    Subscriptions,
+    Tokens,
+)
 
 ACCOUNT_ID_VARIABLE = "CLEVERTAP_ACCOUNT_ID"
 PASSCODE_VARIABLE = "CLEVERTAP_PASSCODE"
@@ -116,6 +125,7 @@ class CleverTap:
         self.reports = Reports(self)
         self.campaigns = Campaigns(self)
         self.subscriptions = Subscriptions(self)
+        self.privacy = Privacy(self)
 
     @property
     def account_id(self) -> str:

@@ -51,6 +51,15 @@ def recording_sleep() -> RecordingSleep:
 
 
 @pytest.fixture
+async def polling_ct(
+    fake: FakeCleverTap, recording_sleep: RecordingSleep
+) -> AsyncIterator[CleverTap]:
+    """A client whose waits (retries and polls) are recorded by ``recording_sleep``, never slept."""
+    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=recording_sleep) as client:
+        yield client
+
+
+@pytest.fixture
 async def fake() -> AsyncIterator[FakeCleverTap]:
     async with FakeCleverTap() as server:
         yield server

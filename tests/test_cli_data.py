@@ -57,7 +57,7 @@ def written(path: Path) -> int:
 
 
 async def interrupted_export(
-    fake: FakeCleverTap, args: list[str], output: Path, how: signal.Signals
+    fake: FakeCleverTap, args: list[str], output: Path, checkpoint: Path, how: signal.Signals
 ) -> int:
     """Start an export, let it write some pages, then stop it with ``how``."""
     process = await asyncio.create_subprocess_exec(
@@ -71,7 +71,8 @@ async def interrupted_export(
     )
     for _ in range(400):
         await asyncio.sleep(0.025)
-        if written(output) > 20_000:
+        # Stop it mid-way, once at least one page is checkpointed, so resuming is what gets tested.
+        if written(output) > 20_000 and written(checkpoint) > 0:
             break
     process.send_signal(how)
     _, err = await process.communicate()
@@ -86,7 +87,9 @@ async def test_an_interrupted_export_resumes_without_loss_or_duplicates(
 ) -> None:
     output, checkpoint = tmp_path / "out.jsonl", tmp_path / "export.checkpoint"
     seeded.faults.inject("latency", seconds=0.02, path="/1/events.json")
-    code = await interrupted_export(seeded, export_args(output, checkpoint), output, how)
+    code = await interrupted_export(
+        seeded, export_args(output, checkpoint), output, checkpoint, how
+    )
     assert code == (-signal.SIGKILL if how is signal.SIGKILL else 130)
     partial = len(output.read_text().splitlines())
     assert 0 < partial < RECORDS
@@ -104,7 +107,7 @@ async def test_csv_export_resumes_under_the_same_header(
     output, checkpoint = tmp_path / "out.csv", tmp_path / "export.checkpoint"
     seeded.faults.inject("latency", seconds=0.02, path="/1/events.json")
     args = export_args(output, checkpoint, "--format", "csv")
-    await interrupted_export(seeded, args, output, signal.SIGKILL)
+    await interrupted_export(seeded, args, output, checkpoint, signal.SIGKILL)
     code, _, err = await run_cli(*args, env=fake_env(seeded))
     assert code == 0, err
     with output.open(newline="") as handle:

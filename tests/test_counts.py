@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -22,14 +21,6 @@ from tests.conftest import RecordingSleep
 
 EVENTS = "/1/counts/events.json"
 TRENDS = "/1/counts/trends.json"
-
-
-@pytest.fixture
-async def polling_ct(
-    fake: FakeCleverTap, recording_sleep: RecordingSleep
-) -> AsyncIterator[CleverTap]:
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=recording_sleep) as client:
-        yield client
 
 
 async def test_event_count_answers_at_once(fake: FakeCleverTap, ct: CleverTap) -> None:

@@ -4,6 +4,7 @@ from .bulk import BulkResult, ChunkResult
 from .campaigns import CampaignCreated, CampaignReport, Recipients
 from .counts import RealtimeCounts
 from .exports import ExportedEvent, ExportedProfile
+from .privacy import DeletionOutcome, DeletionStatus, PrivacyAccessResult
 from .query import Condition, Where
 from .records import DeviceToken, Event, Profile
 from .reports import BatchResult, RejectedRecord, UndeliveredRecord, UploadReport
@@ -15,10 +16,13 @@ __all__ = [
     "CampaignReport",
     "ChunkResult",
     "Condition",
+    "DeletionOutcome",
+    "DeletionStatus",
     "DeviceToken",
     "Event",
     "ExportedEvent",
     "ExportedProfile",
+    "PrivacyAccessResult",
     "Profile",
     "RealtimeCounts",
     "Recipients",

@@ -3,6 +3,7 @@
 from .bulletins import Bulletins
 from .campaigns import Campaigns
 from .events import Events
+from .privacy import Privacy
 from .profiles import Profiles
 from .reports import Reports
 from .subscriptions import Subscriptions
@@ -12,6 +13,7 @@ __all__ = [
     "Bulletins",
     "Campaigns",
     "Events",
+    "Privacy",
     "Profiles",
     "Reports",
     "Subscriptions",

@@ -10,6 +10,7 @@ integrations do; the deadline still bounds the whole flow.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -51,6 +52,30 @@ class CountPolling:
 DEFAULT_POLLING = CountPolling()
 
 
+@attrs.define
+class PollTimer:
+    """The waits of one poll loop on a CountPolling schedule (counts, and the privacy re-checks).
+
+    Only time spent waiting counts toward the deadline, and the sleep is the transport's (injected in
+    tests), so a loop on it never really waits in a test.
+    """
+
+    polling: CountPolling
+    sleep: Callable[[float], Awaitable[None]]
+    waited: float = 0.0
+    _next: float | None = None
+
+    async def wait(self) -> bool:
+        """Sleep until the next poll; return False, without sleeping, if that would pass the deadline."""
+        wait = self.polling.initial if self._next is None else self._next
+        if self.waited + wait > self.polling.deadline:
+            return False
+        await self.sleep(wait)
+        self.waited += wait
+        self._next = min(self.polling.maximum, wait * self.polling.multiplier)
+        return True
+
+
 async def run_count_query(
     client: CleverTap, path: str, body: dict[str, Any], polling: CountPolling
 ) -> dict[str, Any]:
@@ -61,22 +86,19 @@ async def run_count_query(
         APIError: the server refused the query or a poll.
     """
     answer: dict[str, Any] = await client._request("POST", path, json=body)
-    waited, wait, by_get = 0.0, polling.initial, True
+    timer, by_get = PollTimer(polling, client._transport._sleep), True
     while answer.get("status") == "partial":
         req_id = answer.get("req_id")
         if not isinstance(req_id, int) or isinstance(req_id, bool):
             raise _malformed(answer, path, "a partial answer without an integer req_id")
-        if waited + wait > polling.deadline:
+        if not await timer.wait():
             raise CountTimeoutError(
-                f"{path} was still partial after waiting {waited:g}s (req_id {req_id}); "
+                f"{path} was still partial after waiting {timer.waited:g}s (req_id {req_id}); "
                 "raise CountPolling.deadline or poll later",
                 path=path,
                 req_id=req_id,
-                waited=waited,
+                waited=timer.waited,
             )
-        await client._transport._sleep(wait)
-        waited += wait
-        wait = min(polling.maximum, wait * polling.multiplier)
         answer, by_get = await _poll_or_resubmit(client, path, body, req_id, by_get=by_get)
     return answer
 
