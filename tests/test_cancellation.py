@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -14,19 +13,11 @@ import pytest
 from clevertap_async import CleverTap, Event, UploadCancelledError, UploadReport
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
-from tests.test_chaos import leaked_resources, other_tasks
 
 EVENTS = "/1/events.json"
 
 
-@pytest.fixture(autouse=True)
-async def no_leaks() -> AsyncIterator[None]:
-    leaked_resources()
-    before = other_tasks()
-    yield
-    await asyncio.sleep(0)
-    assert other_tasks() - before == set()
-    assert leaked_resources() == []
+pytestmark = pytest.mark.usefixtures("no_leaks")
 
 
 def event(n: int) -> Event:

@@ -8,12 +8,11 @@ and no session outlives the run. ``--soak`` multiplies the sizes about 20 times.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import random
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -28,28 +27,7 @@ UPLOAD = "/1/upload"
 SEEDS = range(4)
 
 
-def leaked_resources() -> list[str]:
-    """Collect garbage and return the ResourceWarnings it raised (unclosed sessions, sockets)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        gc.collect()
-    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-
-
-def other_tasks() -> set[asyncio.Task[Any]]:
-    current = asyncio.current_task()
-    return {t for t in asyncio.all_tasks() if t is not current and not t.done()}
-
-
-@pytest.fixture(autouse=True)
-async def no_leaks() -> AsyncIterator[None]:
-    """Fail a chaos test that leaves a task running or a session or socket unclosed."""
-    leaked_resources()
-    before = other_tasks()
-    yield
-    await asyncio.sleep(0)  # let cancelled tasks finish their cleanup
-    assert other_tasks() - before == set()
-    assert leaked_resources() == []
+pytestmark = pytest.mark.usefixtures("no_leaks")
 
 
 async def test_the_leak_check_catches_an_unclosed_session() -> None:
