@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._errors import APIError, CursorExpiredError, PaginationError, ValidationError
+from ._protocol import is_cursor
 
 if TYPE_CHECKING:
     from ._client import CleverTap
@@ -301,7 +302,7 @@ class CursorStream(Generic[T]):
             nxt = data.get("next_cursor")
             if nxt is None and data.get("status") == "partial":
                 nxt = data.get("cursor")  # one integration reports intermediate pages this way
-            if nxt is not None and (not isinstance(nxt, str) or not nxt):
+            if nxt is not None and not is_cursor(nxt):
                 raise PaginationError(f"{self._query.path}: next_cursor is not a cursor: {nxt!r}")
             if nxt in seen:
                 raise PaginationError(
@@ -311,6 +312,10 @@ class CursorStream(Generic[T]):
                 records = []  # an empty range comes without a "records" key (§6.2)
             elif not isinstance(records, list):
                 raise PaginationError(f"{self._query.path}: records is not a list: {records!r:.80}")
+            elif not all(isinstance(record, dict) for record in records):
+                raise PaginationError(
+                    f"{self._query.path}: records holds a value that is not an object"
+                )
             # The frame must not keep the page while the caller holds it (suspended at the yield,
             # locals live on): hand it out through a box emptied as it goes, or pages pile up.
             box = [records]
@@ -334,7 +339,7 @@ class CursorStream(Generic[T]):
                 await self._wait(attempt)
                 continue
             cursor = data.get("cursor")
-            if not isinstance(cursor, str) or not cursor:
+            if not is_cursor(cursor):
                 raise PaginationError(f"{self._query.path}: the cursor answer has no cursor")
             return cursor
         raise PaginationError(

@@ -12,7 +12,7 @@ import random
 import urllib.parse
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import attrs
 import orjson
@@ -181,6 +181,15 @@ def first_non_json(value: Any, where: str) -> str | None:
                 return found
         return None
     return f"{where} is a {type(value).__name__}, which is not JSON-serialisable"
+
+
+def is_cursor(value: object) -> TypeGuard[str]:
+    """Say whether a server's value can be sent back as a cursor: printable ASCII, no spaces.
+
+    Cursors travel verbatim in the query (Appendix A.1), so anything else would corrupt the request
+    line (aiohttp refuses control characters) rather than fail as an answer the client can read.
+    """
+    return isinstance(value, str) and bool(value) and all("!" <= c <= "~" for c in value)
 
 
 def redact(text: str, secret: str) -> str:

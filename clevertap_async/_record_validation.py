@@ -99,11 +99,16 @@ def _is_restricted(name: str) -> bool:
 def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
     # Non-string keys at the top level make orjson fail when the record is serialised; values are
     # checked one property at a time below, which is cheaper than walking the whole record first.
+    found = False
     for key in _IDENTITY_KEYS:
         value = wire.get(key)
-        if value is not None and value != "":
-            break
-    else:
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            # The server would answer "Missing identity" for a list or an object: say which.
+            return Problem(523, f"{key} must be a string or an int, got {type(value).__name__}")
+        found = True
+    if not found:
         return Problem(523, "Missing identity: give one of identity, objectId, FBID, GPID")
     ts = wire.get("ts", 1)
     if not (type(ts) is int and 0 < ts < _MAX_EPOCH_SECONDS):

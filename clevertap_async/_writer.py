@@ -17,9 +17,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from ._errors import ClientStateError, ValidationError
+from ._errors import ClientStateError, UploadCancelledError, ValidationError
 from ._uploading import Uploader
-from .models.reports import BatchResult, UploadReport
+from .models.reports import BatchResult, UndeliveredRecord, UploadReport
 
 logger = logging.getLogger("clevertap_async")
 FailureCallback = Callable[[BatchResult], None]
@@ -140,8 +140,38 @@ class BatchWriter:
             self._linger_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._linger_task
-        await self.flush()
-        self._state = "closed"
+        try:
+            await self.flush()
+        except BaseException as exc:
+            # Cancelled (or failed) while draining: stop the batches in flight rather than leave
+            # them running against a client that is about to close, and account for the buffer.
+            await self._abort(exc)
+            raise
+        finally:
+            self._state = "closed"
+
+    async def _abort(self, cause: BaseException) -> None:
+        sending = set(self._sending)
+        for task in sending:
+            task.cancel()
+        if sending:
+            await asyncio.wait(sending)
+        if self._buffer:
+            error = UploadCancelledError(f"the writer stopped before sending: {cause!r}")
+            records, self._buffer = self._buffer, []
+            start = self._position
+            self._position += len(records)
+            self._record(
+                BatchResult(
+                    number=0,
+                    sent=0,
+                    accepted=0,
+                    undelivered=[
+                        UndeliveredRecord(record, start + i, error, maybe_applied=False)
+                        for i, record in enumerate(records)
+                    ],
+                )
+            )
 
     async def _send_buffer(self) -> None:
         """Hand the buffer to a background batch once a slot is free (called under the lock)."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import warnings
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -81,3 +85,27 @@ def _no_clevertap_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CLEVERTAP_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def leaked_resources() -> list[str]:
+    """Collect garbage and return the ResourceWarnings it raised (unclosed sessions, sockets)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def other_tasks() -> set[asyncio.Task[Any]]:
+    current = asyncio.current_task()
+    return {t for t in asyncio.all_tasks() if t is not current and not t.done()}
+
+
+@pytest.fixture
+async def no_leaks() -> AsyncIterator[None]:
+    """Fail a chaos test that leaves a task running or a session or socket unclosed."""
+    leaked_resources()
+    before = other_tasks()
+    yield
+    await asyncio.sleep(0)  # let cancelled tasks finish their cleanup
+    assert other_tasks() - before == set()
+    assert leaked_resources() == []

@@ -18,6 +18,7 @@ from clevertap_async import (
     CleverTapError,
     MalformedResponseError,
     ResponseTooLargeError,
+    UploadReport,
 )
 from clevertap_async._protocol import NO_BACKOFF
 
@@ -36,9 +37,13 @@ class Scripted:
 
     answer: Answer = attrs.Factory(Answer)
     url: str = ""
+    #: When set, what a POST answers (an export's cursor creation), leaving GETs to ``answer``.
+    post_answer: Answer | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         answer = self.answer
+        if request.method == "POST" and self.post_answer is not None:
+            answer = self.post_answer
         if answer.chunked:
             response = web.StreamResponse(status=answer.status)
             response.content_type = answer.content_type
@@ -174,3 +179,92 @@ async def test_empty_success_body_is_malformed(scripted: Scripted, client: Cleve
     scripted.answer = Answer(body=b"")
     with pytest.raises(MalformedResponseError, match="an empty body"):
         await client.request("GET", "/1/x")
+
+
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+export_records = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "ts": json_values | st.integers(20260101000000, 20261231235959),
+            "event_props": json_values,
+            "session_props": json_values,
+            "profile": json_values,
+        },
+    )
+    | json_values,
+    max_size=4,
+)
+pages = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.sampled_from(["success", "partial", "fail", 7, None]),
+        "records": export_records | json_values,
+        "next_cursor": st.sampled_from(["c2", "", "c1"]) | json_values,
+        "cursor": json_values,
+        "code": st.sampled_from([1, 2, 3, "2"]) | json_values,
+        "error": json_values,
+    },
+)
+cursor_answers = st.fixed_dictionaries(
+    {"status": st.sampled_from(["success", "partial"])},
+    optional={"cursor": st.sampled_from(["c1"]) | json_values},
+)
+
+
+@FUZZ
+@given(page=pages, created=cursor_answers, raw=st.booleans())
+async def test_any_export_page_is_records_or_a_typed_error(
+    scripted: Scripted, client: CleverTap, page: dict[str, Any], created: Any, raw: bool
+) -> None:
+    scripted.post_answer = Answer(body=orjson.dumps(created))
+    scripted.answer = Answer(body=orjson.dumps(page))
+    stream = client.events.stream("Charged", 20260101, 20260102, raw=raw)
+    try:
+        records = [record async for record in stream]
+    except CleverTapError:
+        return
+    assert isinstance(page.get("records", []), list)
+    assert len(records) == len(page.get("records", []))
+
+
+unprocessed_entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "code": st.sampled_from([513, 555]) | json_values,
+        "error": st.sampled_from(["Skipped record number : 1", "Skipped record number : 9"])
+        | json_values,
+        "record": st.fixed_dictionaries({"identity": st.sampled_from(["u0", "u1"])}) | json_values,
+    },
+)
+upload_answers = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.sampled_from(["success", "partial", "fail", 0]),
+        "processed": st.integers(-1, 4) | json_values,
+        "unprocessed": st.lists(unprocessed_entries | json_values, max_size=3) | json_values,
+        "code": json_values,
+        "error": json_values,
+    },
+)
+
+
+@FUZZ
+@given(answer=upload_answers, status=st.sampled_from([200, 400, 500]))
+async def test_any_upload_answer_keeps_the_accounting(
+    scripted: Scripted, client: CleverTap, answer: dict[str, Any], status: int
+) -> None:
+    scripted.answer = Answer(status=status, body=orjson.dumps(answer))
+    records = [{"identity": f"u{n}", "evtName": "Viewed", "evtData": {"n": n}} for n in range(3)]
+    report: UploadReport = await client.events.upload(records)
+    assert report.accepted + len(report.rejected) + len(report.undelivered) == 3
+    assert 0 <= report.accepted <= 3
+    assert all(isinstance(u.exception, CleverTapError) for u in report.undelivered)
+    assert all(isinstance(r.code, int) and isinstance(r.error, str) for r in report.rejected)
+    assert sorted(
+        [r.position for r in report.rejected] + [u.position for u in report.undelivered]
+    ) == sorted({r.position for r in report.rejected} | {u.position for u in report.undelivered})

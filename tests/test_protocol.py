@@ -169,3 +169,11 @@ def test_good_request_is_encoded_once() -> None:
     verb, body = _protocol.validate_request("post", "/1/x", {"a": 1}, {"k": [1, "v"]})
     assert verb == "POST"
     assert body == b'{"k":[1,"v"]}'
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("c1%2B%3D", True), ("", False), ("a b", False), ("a\nb", False), ("ä", False), (7, False)],
+)
+def test_only_printable_ascii_is_a_cursor(value: object, ok: bool) -> None:
+    assert _protocol.is_cursor(value) is ok

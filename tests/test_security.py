@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
 import ssl
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 import trustme
 from aiohttp import web
 
-from clevertap_async import APIConnectionError, CleverTap
+from clevertap_async import APIConnectionError, CleverTap, CleverTapError
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 
@@ -89,3 +95,115 @@ async def test_the_passcode_travels_only_in_its_header(caplog: pytest.LogCapture
     assert any("attempt" in text for text in texts)
     for text in texts:
         assert SECRET not in text
+
+
+async def test_no_passcode_in_uploads_exports_or_their_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    async with FakeCleverTap(passcode=SECRET) as fake:
+        fake.seed_events("Charged", count=300, start=20260101, end=20260102)
+        for kind, extra in (
+            ("status", {"status": 429}),
+            ("status", {"status": 503}),
+            ("drop", {}),
+            ("truncate", {}),
+            ("lost_response", {}),
+        ):
+            fake.faults.inject(kind, every=3, times=4, **extra)
+        records: list[Any] = [
+            {"identity": f"u{n}", "evtName": "Viewed", "evtData": {"n": n}} for n in range(50)
+        ]
+        records += [{"identity": "x", "evtName": "App Launched"}, {"evtName": "NoIdentity"}]
+        async with fake.client(backoff=NO_BACKOFF, max_retries=1) as ct:
+            report = await ct.events.upload(records, batch_size=10)
+            texts += [repr(report), *(str(u.exception) for u in report.undelivered)]
+            try:
+                texts.append(repr(await collect(ct.events.stream("Charged", 20260101, 20260102))))
+            except CleverTapError as error:
+                texts.append(repr(error))
+            texts.append(repr(ct.events.stream("Charged", 20260101, 20260102)))
+        async with CleverTap(
+            fake.account_id, SECRET + "-wrong", base_url=fake.url, backoff=NO_BACKOFF
+        ) as ct:
+            for call in (
+                ct.events.upload(records[:3]),
+                collect(ct.events.stream("Charged", 20260101, 20260102)),
+                ct.events.count("Charged", 20260101, 20260102),
+            ):
+                try:
+                    texts.append(repr(await call))
+                except CleverTapError as error:
+                    texts += [repr(error), str(error), repr(error.__dict__)]
+    for record in caplog.records:
+        texts.append(record.getMessage())
+        if record.exc_info:
+            texts.append(logging.Formatter().formatException(record.exc_info))
+    assert any("attempt" in text for text in texts)
+    for text in texts:
+        assert SECRET not in text
+
+
+async def collect(stream: Any) -> list[Any]:
+    return [record async for record in stream]
+
+
+DEBUG_CLI = (
+    "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
+    "from clevertap_async.cli._main import main; sys.exit(main())"
+)
+
+
+async def run_debug_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        DEBUG_CLI,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode() + err.decode()
+
+
+async def test_no_passcode_in_cli_output_with_debug_logs(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"identity": f"u{n}", "evtName": "Viewed", "evtData": {"n": n}})
+        for n in range(30)
+    ]
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join([*lines, "not json", '{"evtName": "App Launched"}']) + "\n")
+    async with FakeCleverTap(passcode=SECRET) as fake:
+        fake.faults.inject("status", status=503, every=2)
+        fake.faults.inject("drop", every=3)
+        env = {"CLEVERTAP_BASE_URL": fake.url, "CLEVERTAP_ACCOUNT_ID": fake.account_id}
+        runs: list[tuple[int, str]] = []
+        for passcode in (SECRET, SECRET + "-wrong"):
+            env["CLEVERTAP_PASSCODE"] = passcode
+            runs += await asyncio.gather(
+                run_debug_cli(env, "import", "events", str(source), "--quiet"),
+                run_debug_cli(env, "request", "GET", "/1/nothing.json"),
+                run_debug_cli(
+                    env,
+                    "count",
+                    "events",
+                    "--event",
+                    "E",
+                    "--from",
+                    "2026-01-01",
+                    "--to",
+                    "2026-01-02",
+                ),
+            )
+        # A passcode given as an option is no safer to print.
+        del env["CLEVERTAP_PASSCODE"]
+        runs.append(await run_debug_cli(env, "request", "GET", "/1/x.json", "--passcode", SECRET))
+    assert sum(code != 0 for code, _ in runs) >= 4  # the wrong passcode fails every command
+    assert any("attempt" in output for _, output in runs)  # the debug logs were on
+    for _, output in runs:
+        assert SECRET not in output
+        assert "Traceback" not in output
