@@ -7,8 +7,6 @@ CPU seconds are read from ``/__fake__/stats`` before and after each measurement 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +15,7 @@ from typing import Any
 import aiohttp
 import attrs
 
-from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, fake_server_process
 
 HEADERS = {
     "X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID,
@@ -52,30 +50,9 @@ class FakeProcess:
 
 @asynccontextmanager
 async def fake_process(*extra_args: str) -> AsyncIterator[FakeProcess]:
-    """Start ``clevertap-async fake-server`` on a free port in a child process; stop it after."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "clevertap_async.cli",
-        "fake-server",
-        "--port",
-        "0",
-        "--no-record-bodies",
-        *extra_args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    assert process.stdout is not None
-    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-    if not line.startswith("listening on "):
-        process.kill()
-        raise RuntimeError(f"the fake server did not start: {line!r}")
-    try:
-        yield FakeProcess(url=line.split()[-1], process=process)
-    finally:
-        process.terminate()
-        await process.wait()
+    """Start the fake in a child process (request bodies not kept, so it stays cheap)."""
+    async with fake_server_process("--no-record-bodies", *extra_args) as server:
+        yield FakeProcess(url=server.url, process=server.process)
 
 
 @attrs.define

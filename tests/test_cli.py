@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, FakeCleverTap, fake_server_process
 
 PASSCODE = "fake-passcode"
 
@@ -80,40 +80,30 @@ async def test_bad_data_is_a_usage_error(fake: FakeCleverTap) -> None:
     assert fake.requests == []
 
 
+def process_env(url: str) -> dict[str, str]:
+    """The environment that points the command at a fake-server process."""
+    return {
+        "CLEVERTAP_BASE_URL": url,
+        "CLEVERTAP_ACCOUNT_ID": DEFAULT_ACCOUNT_ID,
+        "CLEVERTAP_PASSCODE": PASSCODE,
+    }
+
+
 async def test_fake_server_command_serves_until_terminated() -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "clevertap_async.cli",
-        "fake-server",
-        "--port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
-        assert line.startswith("listening on http://127.0.0.1:")
-        url = line.split()[-1]
-        env = {
-            "CLEVERTAP_BASE_URL": url,
-            "CLEVERTAP_ACCOUNT_ID": "FAKE-ACC-0001",
-            "CLEVERTAP_PASSCODE": PASSCODE,
-        }
+    async with fake_server_process() as server:
+        assert server.url.startswith("http://127.0.0.1:")
         code, out, _ = await run_cli(
             "request",
             "POST",
             "/1/targets/trigger.json",
             "--data",
             '{"business_event":"E","name":"N","properties":{},"c-by":"a@b.co","when":"now"}',
-            env=env,
+            env=process_env(server.url),
         )
-        assert code == 0 and json.loads(out)["status"] == "success"
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.communicate(), 20)
-    assert process.returncode == 0
+        assert code == 0
+        assert json.loads(out)["status"] == "success"
+    # SIGTERM is a clean shutdown, not a crash.
+    assert server.process.returncode == 0
 
 
 async def test_demo_runs(tmp_path: Path) -> None:

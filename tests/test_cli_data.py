@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from clevertap_async.testing import FakeCleverTap
-from tests.test_cli import fake_env, run_cli
+from clevertap_async.testing import FakeCleverTap, fake_server_process
+from tests.test_cli import fake_env, process_env, run_cli
 
 RECORDS = 3000
 RANGE = ["--from", "2026-01-01", "--to", "2026-01-10"]
@@ -266,35 +266,12 @@ async def test_count_prints_the_number(fake: FakeCleverTap) -> None:
 
 
 async def test_a_seeded_fake_server_process_serves_exports() -> None:
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "clevertap_async.cli",
-        "fake-server",
-        "--port",
-        "0",
-        "--seed-events",
-        "700",
-        "--seed-profiles",
-        "40",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert server.stdout is not None
-    try:
-        url = (await asyncio.wait_for(server.stdout.readline(), 30)).decode().split()[-1]
-        env = {
-            "CLEVERTAP_BASE_URL": url,
-            "CLEVERTAP_ACCOUNT_ID": "FAKE-ACC-0001",
-            "CLEVERTAP_PASSCODE": "fake-passcode",
-        }
+    async with fake_server_process("--seed-events", "700", "--seed-profiles", "40") as server:
         month = ["--from", "2026-01-01", "--to", "2026-01-31"]
+        env = process_env(server.url)
         code, out, err = await run_cli("export", "events", "--event", "Charged", *month, env=env)
         assert code == 0, err
         assert len(out.splitlines()) == 700
         code, out, err = await run_cli("export", "profiles", "--event", "Charged", *month, env=env)
         assert code == 0, err
         assert len(out.splitlines()) == 40
-    finally:
-        server.terminate()
-        await server.wait()

@@ -19,6 +19,7 @@ client pointed at it (installed automatically as a pytest plugin).
 
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
+from ._process import FakeServerProcess, fake_server_process
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, RecordedRequest
 
 __all__ = [
@@ -26,9 +27,11 @@ __all__ = [
     "DEFAULT_PASSCODE",
     "FakeCampaign",
     "FakeCleverTap",
+    "FakeServerProcess",
     "FaultDecision",
     "FaultInjector",
     "FaultKind",
     "FaultRule",
     "RecordedRequest",
+    "fake_server_process",
 ]
