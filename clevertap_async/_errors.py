@@ -7,7 +7,8 @@
     ├── ValidationError (also ValueError)        bad input caught before anything is sent
     ├── ClientStateError (also RuntimeError)     client used before `async with` or after close
     ├── APIConnectionError                       connection refused, reset, dropped, body cut short
-    │   └── APITimeoutError                      no answer within the timeout
+    │   ├── APITimeoutError                      no answer within the timeout
+    │   └── CertificateError                     TLS verification failed (not retried)
     ├── APIError                                 the server answered, and the answer is an error
     │   ├── BadRequestError                      400
     │   ├── AuthenticationError                  401 (bad credentials, or the wrong region)
@@ -43,6 +44,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CertificateError",
     "CleverTapError",
     "ClientStateError",
     "ConfigurationError",
@@ -106,6 +108,10 @@ class APIConnectionError(CleverTapError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not answer within the configured timeout."""
+
+
+class CertificateError(APIConnectionError):
+    """The server's TLS certificate failed verification; a retry would fail the same way."""
 
 
 class APIError(CleverTapError):

@@ -24,6 +24,7 @@ from . import _limits, _protocol
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    CertificateError,
     CleverTapError,
     ClientStateError,
     MalformedResponseError,
@@ -60,8 +61,8 @@ class Secret:
 
 def is_retryable(error: CleverTapError) -> bool:
     """Say whether an error is worth another attempt: throttling, server errors, lost answers."""
-    if isinstance(error, ResponseTooLargeError):
-        return False  # the same answer would come back just as large
+    if isinstance(error, ResponseTooLargeError | CertificateError):
+        return False  # the same answer, or the same certificate, would come back
     return isinstance(error, RateLimitError | ServerError | APIConnectionError) or (
         isinstance(error, MalformedResponseError) and error.status < 300
     )
@@ -268,6 +269,13 @@ class Transport:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     retry_after = _protocol.parse_retry_after(response.headers.get("Retry-After"))
+            except aiohttp.ClientConnectorCertificateError as exc:
+                raise CertificateError(
+                    f"{method} {path}: TLS certificate verification failed for {exc.host}: "
+                    f"{exc.certificate_error}",
+                    method=method,
+                    path=path,
+                ) from exc
             except TimeoutError as exc:
                 raise APITimeoutError(
                     f"{method} {path}: no answer within {self.timeout:g}s",

@@ -17,9 +17,10 @@ import pytest
 import trustme
 from aiohttp import web
 
-from clevertap_async import APIConnectionError, CleverTap, CleverTapError
+from clevertap_async import APIConnectionError, CertificateError, CleverTap, CleverTapError
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
+from tests.conftest import RecordingSleep
 
 SECRET = "sup3r-s3cret-passcode"
 
@@ -47,12 +48,16 @@ async def tls_server() -> AsyncIterator[tuple[str, trustme.CA]]:
 
 
 async def test_tls_certificates_are_verified_by_default(
-    tls_server: tuple[str, trustme.CA],
+    tls_server: tuple[str, trustme.CA], recording_sleep: RecordingSleep
 ) -> None:
     url, _ = tls_server
-    async with CleverTap("ACC", SECRET, base_url=url, backoff=NO_BACKOFF, max_retries=0) as ct:
-        with pytest.raises(APIConnectionError, match="certificate") as info:
+    async with CleverTap(
+        "ACC", SECRET, base_url=url, backoff=NO_BACKOFF, max_retries=3, _sleep=recording_sleep
+    ) as ct:
+        with pytest.raises(CertificateError, match="certificate verification failed") as info:
             await ct.request("GET", "/1/ok.json")
+    assert isinstance(info.value, APIConnectionError)
+    assert recording_sleep.delays == []  # a bad certificate is not retried
     assert SECRET not in str(info.value)
 
 
