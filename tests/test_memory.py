@@ -1,7 +1,7 @@
 """Streaming keeps memory flat: the peak does not grow with the length of the export.
 
-tracemalloc, not timing: the peak while streaming 100k records must be no more than a few pages' worth
-above the peak while streaming 10k, with the fake server (and its seeded data) in the same process.
+tracemalloc, not timing: the peak while streaming 200k records must be no more than a few pages' worth
+above the peak while streaming 20k, with the fake server (and its seeded data) in the same process.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ async def peak_growth(fake: FakeCleverTap, ct: CleverTap, last_day: int) -> int:
     return peak - before
 
 
-async def test_streaming_100k_records_keeps_peak_memory_flat(
+async def test_streaming_200k_records_keeps_peak_memory_flat(
     fake: FakeCleverTap, ct: CleverTap
 ) -> None:
     fake.record_bodies = False
-    fake.seed_events("Charged", count=100_000, start=20260101, end=20260110)
+    fake.seed_events("Charged", count=200_000, start=20260101, end=20260110)
     tracemalloc.start()
     try:
-        short = await peak_growth(fake, ct, 20260101)  # 10k records
-        long = await peak_growth(fake, ct, 20260110)  # 100k records
+        short = await peak_growth(fake, ct, 20260101)  # 20k records
+        long = await peak_growth(fake, ct, 20260110)  # 200k records
     finally:
         tracemalloc.stop()
     # Ten times the records, yet the peak stays within a couple of pages of the short run.
