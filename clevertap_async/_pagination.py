@@ -371,8 +371,7 @@ class CursorStream(Generic[T]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait(self, attempt: int) -> None:
-        transport = self._client._transport
-        await transport._sleep(transport.backoff.delay(attempt, rng=transport._rng))
+        await self._client._transport.back_off(attempt)
 
 
 def _rejects_cursor(error: APIError) -> bool:

@@ -173,6 +173,14 @@ class Transport:
             semaphore = self._semaphores[family] = asyncio.Semaphore(size)
         return semaphore
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait on the transport's clock (the injected one in tests): every wait in the client."""
+        await self._sleep(seconds)
+
+    async def back_off(self, attempt: int) -> None:
+        """Wait the delay this transport's retries use before retry number ``attempt`` (from 0)."""
+        await self._sleep(self.backoff.delay(attempt, rng=self._rng))
+
     async def request(
         self,
         method: str,

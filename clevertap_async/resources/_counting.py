@@ -86,7 +86,7 @@ async def run_count_query(
         APIError: the server refused the query or a poll.
     """
     answer: dict[str, Any] = await client._request("POST", path, json=body)
-    timer, by_get = PollTimer(polling, client._transport._sleep), True
+    timer, by_get = PollTimer(polling, client._transport.sleep), True
     while answer.get("status") == "partial":
         req_id = answer.get("req_id")
         if not isinstance(req_id, int) or isinstance(req_id, bool):

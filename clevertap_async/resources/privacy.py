@@ -193,7 +193,7 @@ class Privacy(Resource):
         polling: CountPolling,
     ) -> None:
         """Re-check ``waiting`` subjects until gone (then ``deleted``) or the deadline passes."""
-        timer = PollTimer(polling, self._client._transport._sleep)
+        timer = PollTimer(polling, self._client._transport.sleep)
         while waiting:
             seen = await asyncio.gather(*(self._lookup(*subjects[index]) for index in waiting))
             # A failed lookup is not proof the profile is gone: the subject stays pending.
