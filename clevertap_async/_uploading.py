@@ -75,9 +75,10 @@ def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
     entries = answer.get("unprocessed") if isinstance(answer, dict) else None
     entries = entries if isinstance(entries, list) else []
     taken: dict[int, tuple[int, str]] = {}
+    sent = _SentKeys(items)
     unplaced = 0
     for entry in entries:
-        index = _place(entry, items, taken) if isinstance(entry, dict) else None
+        index = _place(entry, sent, taken) if isinstance(entry, dict) else None
         if index is None:
             unplaced += 1
             continue
@@ -95,26 +96,47 @@ def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
     return Matched(0, rejected, rest, reason)
 
 
-def _place(entry: dict[str, Any], items: Sequence[Item], taken: dict[int, Any]) -> int | None:
+def _place(entry: dict[str, Any], sent: _SentKeys, taken: dict[int, Any]) -> int | None:
     echo = entry.get("record")
+    echoed = _keys_of(echo) if isinstance(echo, dict) else None
     found = _SKIPPED.search(str(entry.get("error", "")))
     if found:
         index = int(found.group(1)) - 1
-        in_batch = 0 <= index < len(items) and index not in taken
-        if in_batch and (not isinstance(echo, dict) or _echo_matches(echo, items[index])):
+        in_batch = 0 <= index < len(sent) and index not in taken
+        if in_batch and (echoed is None or sent[index] == echoed):
             return index
-    if not isinstance(echo, dict):
+    if echoed is None:
         return None
-    for index, item in enumerate(items):
-        if index not in taken and _echo_matches(echo, item):
+    for index in range(len(sent)):
+        if index not in taken and sent[index] == echoed:
             return index
     return None
 
 
-def _echo_matches(echo: dict[str, Any], item: Item) -> bool:
+class _SentKeys:
+    """The echo-comparable keys of each item sent, parsed from its bytes at most once per answer.
+
+    A batch whose rejections lack their record numbers is matched by scanning every item for each
+    rejection; parsing on every comparison would cost a parse per item per rejection.
+    """
+
+    def __init__(self, items: Sequence[Item]):
+        self._items = items
+        self._keys: dict[int, tuple[str | None, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> tuple[str | None, ...]:
+        keys = self._keys.get(index)
+        if keys is None:
+            keys = self._keys[index] = _keys_of(orjson.loads(self._items[index].payload))
+        return keys
+
+
+def _keys_of(record: dict[str, Any]) -> tuple[str | None, ...]:
     # The server echoes identities as strings (§3.5), so both sides are compared as text.
-    sent = orjson.loads(item.payload)
-    return all(_text(echo.get(key)) == _text(sent.get(key)) for key in _ECHO_KEYS)
+    return tuple(_text(record.get(key)) for key in _ECHO_KEYS)
 
 
 def _text(value: Any) -> str | None:
