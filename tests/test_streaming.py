@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +50,19 @@ def canonical(records: list[dict[str, Any]]) -> Counter[bytes]:
 
 async def collect(stream: Any) -> list[Any]:
     return [record async for record in stream]
+
+
+@asynccontextmanager
+async def scripted_export(
+    aiohttp_server: Any, export: Callable[[web.Request], Awaitable[web.Response]]
+) -> AsyncIterator[CleverTap]:
+    """A client for a server whose events export is ``export``: for answers the fake never gives."""
+    app = web.Application()
+    app.router.add_route("*", EVENTS, export)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("")).rstrip("/")
+    async with CleverTap("acc", "passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+        yield ct
 
 
 async def drain_pages(stream: Any, into: list[Any]) -> None:
@@ -269,11 +283,7 @@ async def test_a_repeated_cursor_is_an_error_not_a_loop(aiohttp_server: Any) -> 
             {"status": "success", "next_cursor": "c2%2F", "records": [{"ts": 20260101000000}]}
         )
 
-    app = web.Application()
-    app.router.add_route("*", EVENTS, export)
-    server = await aiohttp_server(app)
-    url = str(server.make_url("")).rstrip("/")
-    async with CleverTap("acc", "passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+    async with scripted_export(aiohttp_server, export) as ct:
         seen: list[Any] = []
         stream = ct.events.stream("X", 20260101, 20260101, raw=True)
         with pytest.raises(PaginationError, match="repeated a cursor") as caught:
@@ -462,11 +472,7 @@ async def test_partial_pages_with_cursor_and_a_bad_records_field(aiohttp_server:
             return web.json_response({"status": "success", "cursor": "c1%2B"})
         return web.json_response(answers[request.rel_url.raw_query_string.removeprefix("cursor=")])
 
-    app = web.Application()
-    app.router.add_route("*", EVENTS, export)
-    server = await aiohttp_server(app)
-    url = str(server.make_url("")).rstrip("/")
-    async with CleverTap("acc", "passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+    async with scripted_export(aiohttp_server, export) as ct:
         seen: list[Any] = []
         stream = ct.events.stream("X", 20260101, 20260101, raw=True)
         with pytest.raises(PaginationError, match="records is not a list") as caught:
