@@ -55,6 +55,19 @@ RESTRICTED_EVENT_NAMES: Final = frozenset(
 )
 #: Characters banned in event names and property keys (§4.5); profile keys also ban ``#``.
 BANNED_KEY_CHARACTERS: Final = frozenset("%><!|&.:;$'\"\\")
+#: The ``property_type`` values a top-property-counts group may name (§6.5).
+TOP_PROPERTY_TYPES: Final = frozenset(
+    {
+        "event_properties",
+        "session_properties",
+        "profile_fields",
+        "app_fields",
+        "demographics",
+        "technographics",
+        "reachability",
+        "geo_fields",
+    }
+)
 #: The path every upload goes to.
 UPLOAD_PATH: Final = "/1/upload"
 #: The campaign-create path, the one API with a published per-second rate.

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from .. import _query, _validation
+from .. import _limits, _query, _validation
 from .._errors import ValidationError
 from ..models.counts import RealtimeCounts
 from ._base import Resource
@@ -25,18 +25,6 @@ MESSAGE_REPORT_PATH = "/1/message/report.json"
 MAX_TREND_GROUPS = 5
 MAX_TREND_DAYS = 366
 TREND_TYPES = frozenset({"daily", "weekly", "monthly"})
-PROPERTY_TYPES = frozenset(
-    {
-        "event_properties",
-        "session_properties",
-        "profile_fields",
-        "app_fields",
-        "demographics",
-        "technographics",
-        "reachability",
-        "geo_fields",
-    }
-)
 REALTIME_SPLITS = ("user_type", "session_source", "browser", "os", "device", "new")
 #: The message-report filters that take lists, and the values the API documents for the closed ones.
 MESSAGE_FILTERS: dict[str, frozenset[str] | None] = {
@@ -292,7 +280,9 @@ def _groups(groups: object, limit: int | None = None) -> Mapping[str, Any]:
 def _top_group(key: str, spec: object) -> dict[str, Any]:
     field = f"groups[{key!r}]"
     group = dict(_validation.as_dict(spec, field))
-    _validation.one_of(group.get("property_type"), PROPERTY_TYPES, f"{field}.property_type")
+    _validation.one_of(
+        group.get("property_type"), _limits.TOP_PROPERTY_TYPES, f"{field}.property_type"
+    )
     _validation.required_text(group.get("name"), f"{field}.name")
     top_n = group.get("top_n")
     if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
+from .. import _limits
 from . import _wire
 from ._keys import FAKE
 
@@ -27,16 +28,6 @@ NOW = "/1/now.json"
 MESSAGE_REPORT = "/1/message/report.json"
 
 TREND_KEYS = {"daily": "%Y%m%d", "weekly": None, "monthly": "%Y%m"}
-PROPERTY_TYPES = {
-    "event_properties",
-    "session_properties",
-    "profile_fields",
-    "app_fields",
-    "demographics",
-    "technographics",
-    "reachability",
-    "geo_fields",
-}
 NOW_SPLITS = {
     "user_type": ("new", "repeat", "addressable", "customer"),
     "session_source": ("direct", "others", "search", "social", "email", "unavailable"),
@@ -180,7 +171,10 @@ def top(fake: Any, body: dict[str, Any]) -> Answer:
         return "groups is mandatory"
     answer: dict[str, Any] = {"status": "success"}
     for key, spec in groups.items():
-        if not isinstance(spec, dict) or spec.get("property_type") not in PROPERTY_TYPES:
+        if (
+            not isinstance(spec, dict)
+            or spec.get("property_type") not in _limits.TOP_PROPERTY_TYPES
+        ):
             return f"Invalid property_type for group {key}"
         values = fake.top_values.get(spec.get("name"), {"STR": {}})
         descending = spec.get("order", "desc") == "desc"
