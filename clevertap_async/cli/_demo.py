@@ -97,7 +97,9 @@ async def run(args: argparse.Namespace) -> int:
     for step, outcome, seconds in rows:
         print(f"  {step:<{width}}  {seconds:6.2f} s  {outcome}")
     print(f"  {retried} injected HTTP 503s were retried along the way; nothing was lost.")
-    assert accepted == good, "every good line must be accepted"
+    if accepted != good:
+        print(f"  expected {good:,} accepted records, the fake stored {accepted:,}")
+        return 1
     return 0
 
 
@@ -112,7 +114,7 @@ def _export_args(
         output=str(output),
         format=fmt,
         parallel=parallel,
-        batch_size=5000 if kind == "events" else 4991,
+        batch_size=5000,  # profiles.stream rounds it down to a multiple of 23 itself
         where=None,
         checkpoint=None,
         **connection,
