@@ -7,7 +7,6 @@ reason, a client code (1001-1006, listed in ``models.reports``) for what only th
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -36,6 +35,15 @@ _PROFILE_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHA
 #: Above this a ``ts`` is in milliseconds (year 5138 in seconds); the shared check refuses it.
 _MAX_EPOCH_SECONDS: Final = 10**11
 _PHONE: Final = re.compile(r"^\+[1-9]\d{5,14}$")
+#: Event names and property keys repeat across millions of records, so the ones that passed their checks
+#: are remembered (up to this many of each) and later checked with one set lookup.
+_REMEMBER_AT_MOST: Final = 4096
+_MAX_KEY: Final = _limits.MAX_KEY_LENGTH
+#: Strings this short are under the byte limit whatever they hold (UTF-8: at most 4 bytes a character).
+_MAX_SHORT_STRING: Final = _limits.MAX_VALUE_BYTES // 4
+_GOOD_EVENT_NAMES: Final[set[str]] = set()
+_GOOD_EVENT_KEYS: Final[set[str]] = set()
+_GOOD_PROFILE_KEYS: Final[set[str]] = set()
 #: Profile attributes with fixed values: (code, the values allowed).
 _CHOICES: Final[Mapping[str, tuple[int, frozenset[str]]]] = {
     "Gender": (514, frozenset({"M", "F"})),
@@ -62,21 +70,21 @@ def prepare(kind: Kind, record: Any, *, validate: bool = True) -> dict[str, Any]
         validate: run the documented checks; with False only the shape is checked (the server still
             validates).
     """
-    model = MODELS[kind]
-    if isinstance(record, model):
-        try:
-            wire: dict[str, Any] = record.to_wire()  # type: ignore[attr-defined]
-        except ValidationError as exc:
-            return Problem(525 if exc.field == "ts" else _codes.CLIENT_NOT_JSON, str(exc))
-    elif isinstance(record, dict):
+    # Wire dicts first: they are the bulk of large uploads.
+    if isinstance(record, dict):
         given_type = record.get("type", kind)
         if given_type != kind:
             return Problem(_codes.CLIENT_NOT_A_RECORD, f"type is {given_type!r}, expected {kind!r}")
-        wire = record if "type" in record else {"type": kind, **record}
+        wire: dict[str, Any] = record if "type" in record else {"type": kind, **record}
+    elif isinstance(record, MODELS[kind]):
+        try:
+            wire = record.to_wire()  # type: ignore[attr-defined]
+        except ValidationError as exc:
+            return Problem(525 if exc.field == "ts" else _codes.CLIENT_NOT_JSON, str(exc))
     else:
         return Problem(
             _codes.CLIENT_NOT_A_RECORD,
-            f"expected a {model.__name__} or a dict, got {type(record).__name__}",
+            f"expected a {MODELS[kind].__name__} or a dict, got {type(record).__name__}",
         )
     if not validate:
         return wire
@@ -90,10 +98,20 @@ def _json_problem(value: Any, where: str) -> Problem | None:
     return Problem(_codes.CLIENT_NOT_JSON, problem) if problem else None
 
 
-@functools.lru_cache(maxsize=1024)
-def _is_restricted(name: str) -> bool:
-    # Names repeat across records, so the folding is done once per distinct name.
-    return "".join(name.split()).casefold() in _RESTRICTED
+def _remember(good: set[str], value: str) -> None:
+    if len(good) < _REMEMBER_AT_MOST:
+        good.add(value)
+
+
+def _event_name_problem(name: Any) -> Problem | None:
+    if type(name) is str and name in _GOOD_EVENT_NAMES:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        return Problem(509, "evtName is mandatory and must be a non-empty string")
+    if "".join(name.split()).casefold() in _RESTRICTED:
+        return Problem(513, f"{name!r} is a restricted system event")
+    _remember(_GOOD_EVENT_NAMES, name)
+    return None
 
 
 def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
@@ -102,6 +120,11 @@ def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
     found = False
     for key in _IDENTITY_KEYS:
         value = wire.get(key)
+        kind = type(value)
+        # Exact types first: this runs once per record, and most identities are plain str or int.
+        if kind is str or kind is int:
+            found = found or value != ""
+            continue
         if value is None or value == "":
             continue
         if not isinstance(value, str | int) or isinstance(value, bool):
@@ -122,24 +145,22 @@ def _common(wire: dict[str, Any], data_key: str) -> Problem | None:
     return None
 
 
-def _all_plain(items: Iterable[tuple[Any, Any]], banned: re.Pattern[str]) -> bool:
+def _all_plain(items: Iterable[tuple[Any, Any]], banned: re.Pattern[str], good: set[str]) -> bool:
     """The fast path for the common case: every key short and clean, every value a small scalar.
 
     One call checks a whole record's properties (a call per property was half the cost of
-    validation); only a record that fails it gets the slower walk that names the problem.
+    validation), and keys already seen clean (``good``) cost one set lookup; only a record that fails
+    gets the slower walk that names the problem.
     """
     for key, value in items:
-        if (
-            type(key) is not str
-            or not key
-            or len(key) > _limits.MAX_KEY_LENGTH
-            or banned.search(key)
-        ):
-            return False
+        if key not in good:
+            if type(key) is not str or not key or len(key) > _MAX_KEY or banned.search(key):
+                return False
+            _remember(good, key)
         kind = type(value)
         if kind is str:
             # UTF-8 spends at most 4 bytes a character, so short strings need no encoding to measure.
-            if len(value) * 4 > _limits.MAX_VALUE_BYTES:
+            if len(value) > _MAX_SHORT_STRING:
                 return False
         elif kind is float:
             if not math.isfinite(value):
@@ -167,21 +188,17 @@ def _property_problem(key: str, value: Any, where: str, banned: frozenset[str]) 
 
 def _check_event(wire: dict[str, Any]) -> Problem | None:
     name = wire.get("evtName")
-    if not isinstance(name, str) or not name.strip():
-        return Problem(509, "evtName is mandatory and must be a non-empty string")
-    if _is_restricted(name):
-        return Problem(513, f"{name!r} is a restricted system event")
-    found = _common(wire, "evtData")
+    found = _event_name_problem(name) or _common(wire, "evtData")
     if found:
         return found
     data: dict[str, Any] = wire["evtData"]
     if len(data) > _limits.MAX_EVENT_PROPERTIES:
         return Problem(522, f"{len(data)} properties, the limit is {_limits.MAX_EVENT_PROPERTIES}")
-    if _all_plain(data.items(), _EVENT_BANNED):
+    if _all_plain(data.items(), _EVENT_BANNED, _GOOD_EVENT_KEYS):
         return None
     charged = name == "Charged"
     for key, value in data.items():
-        if _all_plain(((key, value),), _EVENT_BANNED):
+        if _all_plain(((key, value),), _EVENT_BANNED, _GOOD_EVENT_KEYS):
             continue
         where = f"evtData[{key!r}]"
         found = _property_problem(key, value, where, _limits.BANNED_KEY_CHARACTERS)
@@ -197,11 +214,11 @@ def _check_profile(wire: dict[str, Any]) -> Problem | None:
     if found:
         return found
     data: dict[str, Any] = wire["profileData"]
-    if _all_plain(data.items(), _PROFILE_BANNED):
+    if _all_plain(data.items(), _PROFILE_BANNED, _GOOD_PROFILE_KEYS):
         return _standard_field_problem(data)
     banned = _limits.BANNED_KEY_CHARACTERS | {"#"}
     for key, value in data.items():
-        if _all_plain(((key, value),), _PROFILE_BANNED):
+        if _all_plain(((key, value),), _PROFILE_BANNED, _GOOD_PROFILE_KEYS):
             continue
         found = _property_problem(key, value, f"profileData[{key!r}]", banned)
         if found:

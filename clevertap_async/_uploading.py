@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from . import _batching, _limits, _record_validation
-from ._batching import Item
+from ._batching import Batch, Item
 from ._errors import (
     APIConnectionError,
     CleverTapError,
@@ -50,9 +50,9 @@ MAX_RECORDS = {
 RETRYABLE_RECORD_CODE = 555
 
 
-class _Batch(NamedTuple):
+class _Launched(NamedTuple):
     number: int
-    items: list[Item]
+    batch: Batch
     rejected: list[RejectedRecord]
 
 
@@ -65,7 +65,7 @@ class Matched(NamedTuple):
     reason: str
 
 
-def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
+def match_answer(answer: Any, batch: Batch) -> Matched:
     """Map an upload answer (§5.4) back onto the items sent, without losing any.
 
     Each ``unprocessed`` entry is placed by its 1-based "Skipped record number : N", checked against the
@@ -75,7 +75,7 @@ def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
     entries = answer.get("unprocessed") if isinstance(answer, dict) else None
     entries = entries if isinstance(entries, list) else []
     taken: dict[int, tuple[int, str]] = {}
-    sent = _SentKeys(items)
+    sent = _SentKeys(batch.payloads)
     unplaced = 0
     for entry in entries:
         index = _place(entry, sent, taken) if isinstance(entry, dict) else None
@@ -84,13 +84,13 @@ def match_answer(answer: Any, items: Sequence[Item]) -> Matched:
             continue
         code = entry.get("code")
         taken[index] = (code if isinstance(code, int) else 0, str(entry.get("error", "")))
-    rejected = [(items[index], *taken[index]) for index in sorted(taken)]
+    rejected = [(batch.item(index), *taken[index]) for index in sorted(taken)]
     processed = answer.get("processed") if isinstance(answer, dict) else None
-    if not unplaced and processed == len(items) - len(taken):
+    if not unplaced and processed == len(batch) - len(taken):
         return Matched(processed, rejected, [], "")
-    rest = [item for index, item in enumerate(items) if index not in taken]
+    rest = [item for index, item in enumerate(batch.items()) if index not in taken]
     reason = (
-        f"the answer does not account for the batch: {len(items)} records sent, processed="
+        f"the answer does not account for the batch: {len(batch)} records sent, processed="
         f"{processed!r}, {len(entries)} rejections of which {unplaced} match no record sent"
     )
     return Matched(0, rejected, rest, reason)
@@ -120,17 +120,17 @@ class _SentKeys:
     rejection; parsing on every comparison would cost a parse per item per rejection.
     """
 
-    def __init__(self, items: Sequence[Item]):
-        self._items = items
+    def __init__(self, payloads: Sequence[bytes]):
+        self._payloads = payloads
         self._keys: dict[int, tuple[str | None, ...]] = {}
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._payloads)
 
     def __getitem__(self, index: int) -> tuple[str | None, ...]:
         keys = self._keys.get(index)
         if keys is None:
-            keys = self._keys[index] = _keys_of(orjson.loads(self._items[index].payload))
+            keys = self._keys[index] = _keys_of(orjson.loads(self._payloads[index]))
         return keys
 
 
@@ -198,7 +198,7 @@ class Uploader:
         self._concurrency = concurrency or transport.upload_concurrency
         self._batches = 0
         self._early_rejects: list[RejectedRecord] = []
-        self._in_flight: dict[asyncio.Task[BatchResult], _Batch] = {}
+        self._in_flight: dict[asyncio.Task[BatchResult], _Launched] = {}
         self._position = 0
 
     async def results(self, records: Any, *, start: int = 0) -> AsyncGenerator[BatchResult, None]:
@@ -237,7 +237,7 @@ class Uploader:
             if tasks:
                 await asyncio.wait(tasks)
 
-    async def _dispatch(self, batches: Sequence[list[Item]]) -> None:
+    async def _dispatch(self, batches: Sequence[Batch]) -> None:
         """Launch sealed batches, each once fewer than ``concurrency`` batches are running."""
         for batch in batches:
             while True:
@@ -266,41 +266,41 @@ class Uploader:
         error = UploadCancelledError(f"the upload stopped before an answer: {cause!r}")
         finished: list[BatchResult] = []
         cut = BatchResult(number=0, sent=0, accepted=0, rejected=self._early_rejects)
-        for task, batch in self._in_flight.items():
+        for task, launched in self._in_flight.items():
             if task.done() and not task.cancelled() and task.exception() is None:
                 finished.append(task.result())
                 continue
-            cut.rejected.extend(batch.rejected)
+            cut.rejected.extend(launched.rejected)
             cut.undelivered.extend(
-                UndeliveredRecord(i.record, i.position, error) for i in batch.items
+                UndeliveredRecord(i.record, i.position, error) for i in launched.batch.items()
             )
         cut.undelivered.extend(
             UndeliveredRecord(i.record, i.position, error, maybe_applied=False)
-            for i in self._chunker.flush()
+            for i in self._chunker.flush().items()
         )
         self._in_flight.clear()
         self._early_rejects = []
         return [*finished, cut] if cut.records else finished
 
-    def _launch(self, items: list[Item]) -> None:
+    def _launch(self, batch: Batch) -> None:
         # Rejections found while this batch filled travel with it, so they are reported once.
         self._batches += 1
-        batch = _Batch(self._batches, items, self._early_rejects)
+        launched = _Launched(self._batches, batch, self._early_rejects)
         self._early_rejects = []
-        self._in_flight[asyncio.create_task(self._send(batch))] = batch
+        self._in_flight[asyncio.create_task(self._send(launched))] = launched
 
-    def _take(self, record: Any) -> Sequence[list[Item]]:
+    def _take(self, record: Any) -> Sequence[Batch]:
         """Check and serialise the next record; return the batches it sealed."""
         position = self._position
-        self._position += 1
+        self._position = position + 1
         wire = _record_validation.prepare(self.kind, record, validate=self._validate)
-        if isinstance(wire, _record_validation.Problem):
+        if type(wire) is _record_validation.Problem:
             return self._reject(record, position, wire.code, wire.error)
         try:
-            payload = orjson.dumps(wire)
+            payload = _batching.serialise(wire)
         except orjson.JSONEncodeError as exc:
             return self._reject(record, position, CLIENT_NOT_JSON, f"not JSON: {exc}")
-        if not _batching.fits_alone(payload, self._chunker.max_bytes):
+        if len(payload) > self._chunker.max_payload:
             return self._reject(
                 record,
                 position,
@@ -308,50 +308,53 @@ class Uploader:
                 f"the record is {len(payload):,} bytes serialised, over the request budget of "
                 f"{self._chunker.max_bytes:,} bytes (max_batch_bytes)",
             )
-        return self._chunker.add(Item(position, record, payload))
+        return self._chunker.add(position, record, payload)
 
-    def _reject(self, record: Any, position: int, code: int, error: str) -> list[list[Item]]:
+    def _reject(self, record: Any, position: int, code: int, error: str) -> Sequence[Batch]:
         self._early_rejects.append(RejectedRecord(record, position, code, error, source="client"))
         return []
 
-    async def _send(self, batch: _Batch) -> BatchResult:
-        """Send one batch (and its 555 re-sends); account for every item and early rejection."""
-        items, rejected = batch.items, list(batch.rejected)
-        sent, accepted, attempts = len(items), 0, 0
+    async def _send(self, launched: _Launched) -> BatchResult:
+        """Send one batch (and its 555 re-sends); account for every record and early rejection."""
+        batch, rejected = launched.batch, list(launched.rejected)
+        sent, accepted, attempts = len(batch), 0, 0
         undelivered: list[UndeliveredRecord] = []
         failures: list[CleverTapError] = []
         for round_ in range(self._transport.max_retries + 1):
-            if not items:
+            if not batch:
                 break
             try:
                 answer = await self._transport.request(
                     "POST",
                     _limits.UPLOAD_PATH,
                     params=self._params,
-                    body=_batching.body(items),
+                    body=batch.body(),
                     allow_fail_status=True,
                     on_retry=failures.append,
                 )
             except CleverTapError as exc:
-                undelivered.extend(UndeliveredRecord(i.record, i.position, exc) for i in items)
+                undelivered.extend(
+                    UndeliveredRecord(i.record, i.position, exc) for i in batch.items()
+                )
                 break
             finally:
                 attempts = len(failures) + round_ + 1
-            matched = match_answer(answer, items)
+            matched = match_answer(answer, batch)
             accepted += matched.accepted
             mismatch = UploadMismatchError(matched.reason)
             undelivered.extend(
                 UndeliveredRecord(i.record, i.position, mismatch) for i in matched.unexplained
             )
             last_round = round_ == self._transport.max_retries
-            items = []
+            retry: list[Item] = []
             for item, code, error in matched.rejected:
                 if code == RETRYABLE_RECORD_CODE and not last_round:
-                    items.append(item)
+                    retry.append(item)
                 else:
                     rejected.append(RejectedRecord(item.record, item.position, code, error))
+            batch = Batch.of(retry)
         return BatchResult(
-            number=batch.number,
+            number=launched.number,
             sent=sent,
             accepted=accepted,
             rejected=sorted(rejected, key=lambda entry: entry.position),

@@ -20,6 +20,7 @@ from clevertap_async import (
     UploadFailedError,
     UploadReport,
     ValidationError,
+    _record_validation,
 )
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
@@ -149,6 +150,35 @@ async def test_client_side_checks_reject_before_sending(
 async def test_profile_standard_fields(ct: CleverTap, data: dict[str, Any], code: int) -> None:
     report = await ct.profiles.upload([Profile(data, identity="u")])
     assert [r.code for r in report.rejected] == [code]
+
+
+async def test_a_key_remembered_clean_for_events_is_still_checked_for_profiles(
+    ct: CleverTap,
+) -> None:
+    # "#" is banned in profile keys only, so the two kinds keep separate memories of clean keys.
+    sent = await ct.events.upload([{"identity": "u", "evtName": "X", "evtData": {"Plan#2": 1}}])
+    refused = await ct.profiles.upload([{"identity": "u", "profileData": {"Plan#2": 1}}])
+    assert sent.accepted == 1
+    assert [r.code for r in refused.rejected] == [1004]
+
+
+async def test_checks_hold_once_the_memory_of_clean_names_and_keys_is_full(
+    ct: CleverTap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_record_validation, "_REMEMBER_AT_MOST", 2)
+    monkeypatch.setattr(_record_validation, "_GOOD_EVENT_NAMES", set())
+    monkeypatch.setattr(_record_validation, "_GOOD_EVENT_KEYS", set())
+    good = [{"identity": "u", "evtName": f"E{i}", "evtData": {f"k{i}": i}} for i in range(5)]
+    bad = [
+        {"identity": "u", "evtName": "App Launched", "evtData": {}},
+        {"identity": "u", "evtName": "E4", "evtData": {"k4": 1, "k:4": 1}},
+    ]
+    report = await ct.events.upload(good + bad + good)
+    assert report.accepted == 10
+    assert [(r.position, r.code) for r in report.rejected] == [(5, 513), (6, 1004)]
+    assert (
+        len(_record_validation._GOOD_EVENT_NAMES) == len(_record_validation._GOOD_EVENT_KEYS) == 2
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,16 @@ import orjson
 from aiohttp import web
 
 from clevertap_async import CleverTap, UploadMismatchError
-from clevertap_async._batching import Item
+from clevertap_async._batching import Batch, Item
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async._uploading import match_answer
 
 
-def items(*identities: Any) -> list[Item]:
-    return [
+def items(*identities: Any) -> Batch:
+    return Batch.of(
         Item(10 + i, {"identity": who}, orjson.dumps({"identity": who, "evtName": "E"}))
         for i, who in enumerate(identities)
-    ]
+    )
 
 
 def rejection(number: int | None, identity: Any, code: int = 515) -> dict[str, Any]:
