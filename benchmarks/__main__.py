@@ -35,6 +35,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs of each upload variant; the fastest counts"
+    )
     args = parser.parse_args()
     args.cores = os.cpu_count()
     return args

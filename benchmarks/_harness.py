@@ -1,14 +1,15 @@
 """What every benchmark shares: the fake server in its own process, timing, and the results table.
 
 The fake runs in a separate process so that its CPU time does not count against the client's; its own
-CPU seconds are read from ``/__fake__/stats`` before and after each measurement and shown beside it.
+CPU seconds are read from ``/__fake__/stats`` before and after each measurement and shown beside the
+client process's, so a reader sees which side a result was bound by.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -66,7 +67,8 @@ class Row:
     ratio: float | None = None
     ratio_to: str = ""
     goal: str = ""
-    fake_cpu: float | None = None
+    #: The measurement behind the row, for its CPU columns.
+    run: Timed | None = None
 
     @property
     def verdict(self) -> str:
@@ -82,33 +84,52 @@ class Row:
 
 @attrs.define
 class Timed:
-    """Wall-clock seconds of a measurement and the fake's CPU seconds during it."""
+    """Wall-clock seconds of a measurement, and the CPU seconds the client and the fake spent in it."""
 
     seconds: float
+    client_cpu: float
     fake_cpu: float
 
 
 async def timed(fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]) -> Timed:
-    """Run ``work`` once and return its wall time and the fake's CPU time over it."""
-    cpu_before = await fake.cpu_seconds() if fake else 0.0
-    started = time.perf_counter()
+    """Run ``work`` once and return its wall time and both sides' CPU time over it."""
+    fake_before = await fake.cpu_seconds() if fake else 0.0
+    started, client_before = time.perf_counter(), time.process_time()
     await work()
-    seconds = time.perf_counter() - started
-    cpu_after = await fake.cpu_seconds() if fake else 0.0
-    return Timed(seconds=seconds, fake_cpu=cpu_after - cpu_before)
+    seconds, client_cpu = time.perf_counter() - started, time.process_time() - client_before
+    fake_after = await fake.cpu_seconds() if fake else 0.0
+    return Timed(seconds=seconds, client_cpu=client_cpu, fake_cpu=fake_after - fake_before)
 
 
-async def best_of(
-    repeats: int, fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]
-) -> Timed:
-    """Run ``work`` several times and keep the fastest (the least disturbed by the machine)."""
-    runs = [await timed(fake, work) for _ in range(repeats)]
-    return min(runs, key=lambda run: run.seconds)
+async def best_of_each(
+    repeats: int, fake: FakeProcess | None, works: Mapping[str, Callable[[], Awaitable[Any]]]
+) -> dict[str, Timed]:
+    """Run each of ``works`` ``repeats`` times, taking turns, and keep the fastest run of each.
+
+    Taking turns spreads a noisy spell on a shared machine over all the variants instead of letting
+    it fall on whichever one happened to be running, so the ratios between them stay fair.
+    """
+    best: dict[str, Timed] = {}
+    for _ in range(repeats):
+        for name, work in works.items():
+            run = await timed(fake, work)
+            if name not in best or run.seconds < best[name].seconds:
+                best[name] = run
+    return best
 
 
 def print_table(rows: list[Row]) -> None:
     """Print the results as a Markdown table (pasted as-is into the README)."""
-    header = ["benchmark", "variant", "result", "ratio", "goal", "verdict", "fake CPU s"]
+    header = [
+        "benchmark",
+        "variant",
+        "result",
+        "ratio",
+        "goal",
+        "verdict",
+        "client CPU s",
+        "fake CPU s",
+    ]
     lines = [header, ["---"] * len(header)]
     for row in rows:
         ratio = f"{row.ratio:.2f}x {row.ratio_to}".strip() if row.ratio is not None else ""
@@ -120,7 +141,8 @@ def print_table(rows: list[Row]) -> None:
                 ratio,
                 row.goal,
                 row.verdict,
-                "" if row.fake_cpu is None else f"{row.fake_cpu:.2f}",
+                "" if row.run is None else f"{row.run.client_cpu:.2f}",
+                "" if row.run is None else f"{row.run.fake_cpu:.2f}",
             ]
         )
     for line in lines:

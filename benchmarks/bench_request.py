@@ -10,7 +10,7 @@ import orjson
 from clevertap_async import CleverTap
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
 
-from ._harness import HEADERS, FakeProcess, Row, best_of
+from ._harness import HEADERS, FakeProcess, Row, best_of_each
 
 NAME = "request"
 PATH = "/1/targets/trigger.json"
@@ -29,27 +29,27 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     raw_body = orjson.dumps(BODY)
     headers = {**HEADERS, "Content-Type": "application/json"}
 
-    async with aiohttp.ClientSession() as session:
+    async with (
+        aiohttp.ClientSession() as session,
+        CleverTap(DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, base_url=fake.url) as ct,
+    ):
 
         async def bare() -> None:
             for _ in range(count):
                 async with session.post(fake.url + PATH, data=raw_body, headers=headers) as r:
                     orjson.loads(await r.read())
 
-        baseline = await best_of(3, fake, bare)
-
-    async with CleverTap(DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, base_url=fake.url) as ct:
-
         async def client() -> None:
             for _ in range(count):
                 await ct.request("POST", PATH, json=BODY)
 
-        measured = await best_of(3, fake, client)
+        best = await best_of_each(3, fake, {"bare": bare, "client": client})
+    baseline, measured = best["bare"], best["client"]
 
     per_bare = baseline.seconds / count * 1e6
     per_client = measured.seconds / count * 1e6
     return [
-        Row(NAME, "bare aiohttp + orjson", per_bare, "us/request", fake_cpu=baseline.fake_cpu),
+        Row(NAME, "bare aiohttp + orjson", per_bare, "us/request", run=baseline),
         Row(
             NAME,
             "ct.request",
@@ -58,6 +58,6 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
             ratio=per_client / per_bare,
             ratio_to="of bare",
             goal="<= 1.5x",
-            fake_cpu=measured.fake_cpu,
+            run=measured,
         ),
     ]

@@ -20,7 +20,7 @@ from yarl import URL
 from clevertap_async import CleverTap
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
 
-from ._harness import HEADERS, FakeProcess, Row, Timed, timed
+from ._harness import HEADERS, FakeProcess, Row, Timed, best_of_each, timed
 
 NAME = "stream"
 EVENT = "BenchStreamed"
@@ -97,12 +97,16 @@ def _rate(records: int, run: Timed) -> float:
 
 
 async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
-    repeats = 3 if args.quick else 5
     counts: dict[str, int] = {}
-    runs: dict[str, list[Timed]] = {"bare": [], "raw": [], "typed": [], "typed+fields": []}
+
+    def counted(name: str, export: Callable[[], Awaitable[int]]) -> Callable[[], Awaitable[None]]:
+        async def once() -> None:
+            counts[name] = await export()
+
+        return once
 
     async with aiohttp.ClientSession() as session, _client(fake) as ct:
-        work: dict[str, Callable[[], Awaitable[int]]] = {
+        exports: dict[str, Callable[[], Awaitable[int]]] = {
             "bare": lambda: bare_loop(session, fake.url, THROUGHPUT_END),
             "raw": lambda: _count(ct.events.stream(EVENT, START, THROUGHPUT_END, raw=True)),
             "typed": lambda: _count(ct.events.stream(EVENT, START, THROUGHPUT_END)),
@@ -110,19 +114,13 @@ async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
                 ct.events.stream(EVENT, START, THROUGHPUT_END)
             ),
         }
-        # Interleaved, so that load from other processes drifting over time hits every variant alike.
-        for _ in range(repeats):
-            for name, export in work.items():
-
-                async def once(
-                    name: str = name, export: Callable[[], Awaitable[int]] = export
-                ) -> None:
-                    counts[name] = await export()
-
-                runs[name].append(await timed(fake, once))
+        best = await best_of_each(
+            3 if args.quick else 5,
+            fake,
+            {name: counted(name, export) for name, export in exports.items()},
+        )
     baseline, raw_run, typed_run, fields_run = (
-        min(runs[name], key=lambda run: run.seconds)
-        for name in ("bare", "raw", "typed", "typed+fields")
+        best[name] for name in ("bare", "raw", "typed", "typed+fields")
     )
 
     if len(set(counts.values())) != 1:
@@ -132,7 +130,7 @@ async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     def versus_bare(variant: str, run: Timed, goal: str) -> Row:
         rate = _rate(n, run)
         ratio = rate / _rate(n, baseline)
-        return Row(NAME, variant, rate, "rec/s", ratio, "of bare", goal, run.fake_cpu)
+        return Row(NAME, variant, rate, "rec/s", ratio, "of bare", goal, run)
 
     return [
         Row(
@@ -140,7 +138,7 @@ async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
             f"bare aiohttp + orjson, {n:,} records",
             _rate(n, baseline),
             "rec/s",
-            fake_cpu=baseline.fake_cpu,
+            run=baseline,
         ),
         versus_bare("events.stream(raw=True)", raw_run, ">= 0.9x"),
         versus_bare("events.stream() typed", typed_run, ">= 0.5x"),
@@ -175,14 +173,12 @@ async def _latency(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
 
     def speed_up(variant: str, before: Timed, after: Timed, goal: str) -> Row:
         ratio = before.seconds / after.seconds
-        return Row(label, variant, after.seconds, "s", ratio, "speed-up", goal, after.fake_cpu)
+        return Row(label, variant, after.seconds, "s", ratio, "speed-up", goal, after)
 
     return [
-        Row(label, "parallel=1", one.seconds, "s", fake_cpu=one.fake_cpu),
+        Row(label, "parallel=1", one.seconds, "s", run=one),
         speed_up("parallel=3", one, three, ">= 2.5x"),
-        Row(
-            label, "20 ms/page caller, no prefetch", without.seconds, "s", fake_cpu=without.fake_cpu
-        ),
+        Row(label, "20 ms/page caller, no prefetch", without.seconds, "s", run=without),
         speed_up("20 ms/page caller, prefetch", without, with_prefetch, ">= 1.5x"),
     ]
 
@@ -204,5 +200,5 @@ async def _memory(fake: FakeProcess, total: int) -> Row:
         (peak - base) / 2**20,
         "MiB peak growth",
         goal="<= 30",
-        fake_cpu=run.fake_cpu,
+        run=run,
     )
