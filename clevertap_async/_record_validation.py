@@ -38,6 +38,7 @@ _PHONE: Final = re.compile(r"^\+[1-9]\d{5,14}$")
 #: Event names and property keys repeat across millions of records, so the ones that passed their checks
 #: are remembered (up to this many of each) and later checked with one set lookup.
 _REMEMBER_AT_MOST: Final = 4096
+#: The limits the per-property loop reads, as plain globals (one lookup each instead of two).
 _MAX_KEY: Final = _limits.MAX_KEY_LENGTH
 #: Strings this short are under the byte limit whatever they hold (UTF-8: at most 4 bytes a character).
 _MAX_SHORT_STRING: Final = _limits.MAX_VALUE_BYTES // 4
