@@ -8,6 +8,7 @@ client process's, so a reader sees which side a result was bound by.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ import aiohttp
 import attrs
 
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, fake_server_process
+from clevertap_async.testing._process import child_server
 
 HEADERS = {
     "X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID,
@@ -56,6 +58,14 @@ async def fake_process(*extra_args: str) -> AsyncIterator[FakeProcess]:
         yield FakeProcess(url=server.url, process=server.process)
 
 
+@asynccontextmanager
+async def free_server(latency: float) -> AsyncIterator[str]:
+    """Start the free upload server (:mod:`benchmarks._free_server`) in a child process; yield its URL."""
+    command = [sys.executable, "-m", "benchmarks._free_server", "--latency", str(latency)]
+    async with child_server(command) as server:
+        yield server.url
+
+
 @attrs.define
 class Row:
     """One line of the results table."""
@@ -88,7 +98,8 @@ class Timed:
 
     seconds: float
     client_cpu: float
-    fake_cpu: float
+    #: None when the server measured against is not the fake.
+    fake_cpu: float | None
 
 
 async def timed(fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]) -> Timed:
@@ -97,8 +108,8 @@ async def timed(fake: FakeProcess | None, work: Callable[[], Awaitable[Any]]) ->
     started, client_before = time.perf_counter(), time.process_time()
     await work()
     seconds, client_cpu = time.perf_counter() - started, time.process_time() - client_before
-    fake_after = await fake.cpu_seconds() if fake else 0.0
-    return Timed(seconds=seconds, client_cpu=client_cpu, fake_cpu=fake_after - fake_before)
+    fake_cpu = await fake.cpu_seconds() - fake_before if fake else None
+    return Timed(seconds=seconds, client_cpu=client_cpu, fake_cpu=fake_cpu)
 
 
 async def best_of_each(
@@ -142,7 +153,7 @@ def print_table(rows: list[Row]) -> None:
                 row.goal,
                 row.verdict,
                 "" if row.run is None else f"{row.run.client_cpu:.2f}",
-                "" if row.run is None else f"{row.run.fake_cpu:.2f}",
+                "" if row.run is None or row.run.fake_cpu is None else f"{row.run.fake_cpu:.2f}",
             ]
         )
     for line in lines:

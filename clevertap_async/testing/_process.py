@@ -47,14 +47,22 @@ async def fake_server_process(
     Raises:
         RuntimeError: the server did not start.
     """
+    command = [sys.executable, "-m", "clevertap_async.cli", "fake-server", "--port", "0", *options]
+    async with child_server(command, start_timeout=start_timeout) as server:
+        yield server
+
+
+@asynccontextmanager
+async def child_server(
+    command: list[str], *, start_timeout: float = 60.0
+) -> AsyncIterator[FakeServerProcess]:
+    """Run a server command whose first output line is ``listening on <url>``; stop it on exit.
+
+    Raises:
+        RuntimeError: the server did not start.
+    """
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "clevertap_async.cli",
-        "fake-server",
-        "--port",
-        "0",
-        *options,
+        *command,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
         env={**os.environ, "PYTHONHASHSEED": "0"},
@@ -64,7 +72,7 @@ async def fake_server_process(
         # The command's first line is machine-readable: "listening on <url>".
         line = (await asyncio.wait_for(process.stdout.readline(), start_timeout)).decode()
         if not line.startswith("listening on "):
-            raise RuntimeError(f"the fake server did not start: {line!r}")
+            raise RuntimeError(f"the server did not start: {line!r}")
         yield FakeServerProcess(url=line.split()[-1], process=process)
     finally:
         if process.returncode is None:
