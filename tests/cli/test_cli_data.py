@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from clevertap_async.testing import FakeCleverTap, fake_server_process
-from tests.test_cli import fake_env, process_env, run_cli
+from tests.cli.test_cli import fake_env, process_env, run_cli
 
 RECORDS = 3000
 RANGE = ["--from", "2026-01-01", "--to", "2026-01-10"]

@@ -21,8 +21,7 @@ from clevertap_async import (
 from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.resources.privacy import _target
 from clevertap_async.testing import FakeCleverTap
-
-from .conftest import RecordingSleep
+from tests.conftest import RecordingSleep
 
 DELETE = "/1/delete/profiles.json"
 EVENTS = "/1/events.json"
