@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import attrs
 import orjson
 
 from . import _batching, _limits, _record_validation
@@ -199,6 +200,8 @@ class Uploader:
         self._batches = 0
         self._early_rejects: list[RejectedRecord] = []
         self._in_flight: dict[asyncio.Task[BatchResult], _Launched] = {}
+        #: Sealed batches waiting for a free slot: never sent if the run stops now.
+        self._waiting: list[Batch] = []
         self._position = 0
 
     async def results(self, records: Any, *, start: int = 0) -> AsyncGenerator[BatchResult, None]:
@@ -239,13 +242,13 @@ class Uploader:
 
     async def _dispatch(self, batches: Sequence[Batch]) -> None:
         """Launch sealed batches, each once fewer than ``concurrency`` batches are running."""
-        for batch in batches:
-            while True:
-                running = [task for task in self._in_flight if not task.done()]
-                if len(running) < self._concurrency:
-                    break
+        self._waiting = list(batches)
+        while self._waiting:
+            running = [task for task in self._in_flight if not task.done()]
+            if len(running) >= self._concurrency:
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            self._launch(batch)
+                continue
+            self._launch(self._waiting.pop(0))
             # Let the new request go out now, not after the next batch has been built.
             await asyncio.sleep(0)
 
@@ -274,13 +277,18 @@ class Uploader:
             cut.undelivered.extend(
                 UndeliveredRecord(i.record, i.position, error) for i in launched.batch.items()
             )
-        cut.undelivered.extend(
-            UndeliveredRecord(i.record, i.position, error, maybe_applied=False)
-            for i in self._chunker.flush().items()
-        )
+        for batch in [*self._waiting, self._chunker.flush()]:
+            cut.undelivered.extend(
+                UndeliveredRecord(i.record, i.position, error, maybe_applied=False)
+                for i in batch.items()
+            )
+        self._waiting = []
         self._in_flight.clear()
         self._early_rejects = []
-        return [*finished, cut] if cut.records else finished
+        if not cut.records:
+            return finished
+        positions = [r.position for r in cut.rejected] + [u.position for u in cut.undelivered]
+        return [*finished, attrs.evolve(cut, positions=positions)]
 
     def _launch(self, batch: Batch) -> None:
         # Rejections found while this batch filled travel with it, so they are reported once.
@@ -317,6 +325,7 @@ class Uploader:
     async def _send(self, launched: _Launched) -> BatchResult:
         """Send one batch (and its 555 re-sends); account for every record and early rejection."""
         batch, rejected = launched.batch, list(launched.rejected)
+        positions = [*batch.positions, *(early.position for early in rejected)]
         sent, accepted, attempts = len(batch), 0, 0
         undelivered: list[UndeliveredRecord] = []
         failures: list[CleverTapError] = []
@@ -361,4 +370,5 @@ class Uploader:
             undelivered=undelivered,
             possibly_duplicated=any(_maybe_applied(error) for error in failures),
             attempts=attempts,
+            positions=positions,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._dates import add_date_range
+from ._dates import add_date_range, check_range
 from ._options import add_connection_options, client_from
 from ._request import parse_data
 
@@ -28,6 +28,7 @@ def add_parser(commands: Any) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     """Run the count (polling while the server says "partial") and print the number."""
+    check_range(args)
     where = parse_data(args.where, option="--where")
     async with client_from(args) as ct:
         resource = ct.events if args.kind == "events" else ct.profiles

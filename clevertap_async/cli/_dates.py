@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from .. import _query
+
 
 def iso_date(text: str) -> date:
     """Parse ``YYYY-MM-DD`` for argparse, with a clear message when it is not one."""
@@ -22,3 +24,12 @@ def add_date_range(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to", dest="end", type=iso_date, required=True, metavar="YYYY-MM-DD", help="last day"
     )
+
+
+def check_range(args: argparse.Namespace) -> None:
+    """Refuse ``--from`` after ``--to``, naming the flags.
+
+    Raises:
+        ValidationError: the range is reversed.
+    """
+    _query.date_range(args.start, args.end, names=("--from", "--to"))

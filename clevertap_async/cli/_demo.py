@@ -79,7 +79,13 @@ async def run(args: argparse.Namespace) -> int:
         good, bad = _write_import_file(events_file, import_file)
         rejects = args.output_dir / "rejects.jsonl"
         import_args = argparse.Namespace(
-            kind="events", file=str(import_file), dry_run=False, rejects=str(rejects), **connection
+            kind="events",
+            file=str(import_file),
+            dry_run=False,
+            rejects=str(rejects),
+            checkpoint=None,
+            batch_size=None,
+            **connection,
         )
         started = time.perf_counter()
         exit_code = await _import.run(import_args)

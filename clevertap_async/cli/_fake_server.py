@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import signal
 import sys
 from typing import Any
 
 from ..testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap
+from ._options import bounded_int
 
 
 def add_parser(commands: Any) -> None:
@@ -19,7 +21,12 @@ def add_parser(commands: Any) -> None:
         description="Serve the fake CleverTap API on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--port",
+        type=bounded_int("--port", 0, 65535),
+        default=8080,
+        help="port, 0-65535 (0 picks a free one)",
+    )
     parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID, help="account ID to accept")
     parser.add_argument("--passcode", default=DEFAULT_PASSCODE, help="passcode to accept")
     parser.add_argument("--seed", type=int, default=0, help="seed for generated data and faults")
@@ -57,6 +64,19 @@ def seed_exports(fake: FakeCleverTap, args: argparse.Namespace) -> None:
         fake.seed_profiles(count=args.seed_profiles, start=SEED_START, end=SEED_END)
 
 
+def export_line(url: str, account_id: str, passcode: str) -> str:
+    """The shell line that points the command line at this fake, quoted to paste as it is.
+
+    The fake's passcode is a test value chosen on its command line, so showing it leaks nothing.
+    """
+    variables = {
+        "CLEVERTAP_BASE_URL": url,
+        "CLEVERTAP_ACCOUNT_ID": account_id,
+        "CLEVERTAP_PASSCODE": passcode,
+    }
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+
+
 async def run(args: argparse.Namespace) -> int:
     """Start the fake, print how to reach it, serve until SIGINT or SIGTERM."""
     fake = FakeCleverTap(
@@ -76,11 +96,6 @@ async def run(args: argparse.Namespace) -> int:
     async with fake:
         # The first line is machine-readable: benchmarks and scripts read the URL from it.
         print(f"listening on {fake.url}", flush=True)
-        print(
-            f"export CLEVERTAP_BASE_URL={fake.url} CLEVERTAP_ACCOUNT_ID={fake.account_id} "
-            f"CLEVERTAP_PASSCODE=<the fake's passcode, see --passcode>",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(export_line(fake.url, args.account_id, args.passcode), file=sys.stderr, flush=True)
         await stop.wait()
     return 0

@@ -23,11 +23,36 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("method", help="GET, POST, PUT, DELETE or PATCH")
     parser.add_argument("path", help="API path starting with /, e.g. /1/profile.json")
     parser.add_argument(
-        "--query", "-q", action="append", default=[], metavar="K=V", help="query parameter"
+        "--query", action="append", default=[], metavar="K=V", help="query parameter (repeatable)"
+    )
+    parser.add_argument(
+        "-q",
+        dest="query",
+        action=DeprecatedQueryFlag,
+        metavar="K=V",
+        help="deprecated spelling of --query (-q means --quiet in the other commands)",
     )
     parser.add_argument("--data", "-d", help="JSON body, or @FILE to read it from a file")
     add_connection_options(parser)
     parser.set_defaults(run=run)
+
+
+class DeprecatedQueryFlag(argparse.Action):
+    """``-q K=V``: the old short form of ``--query``, kept working with a warning."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(
+            "clevertap-async: warning: request -q is deprecated, use --query (-q will mean --quiet, "
+            "as in the other commands)",
+            file=sys.stderr,
+        )
+        getattr(namespace, self.dest).append(values)
 
 
 def parse_query(pairs: list[str]) -> dict[str, str]:

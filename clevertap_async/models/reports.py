@@ -6,6 +6,7 @@ equals the number of records given, under faults and cancellation alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import attrs
@@ -75,6 +76,8 @@ class BatchResult:
         possibly_duplicated: True when an attempt's answer was lost and the batch was sent again:
             the server may have applied it twice (events are at-least-once).
         attempts: HTTP attempts made for the batch, retries and 555 re-sends included.
+        positions: the input position of every record this result accounts for (accepted ones
+            included), so a caller can tell which of its records are answered.
     """
 
     number: int
@@ -84,6 +87,7 @@ class BatchResult:
     undelivered: list[UndeliveredRecord] = attrs.field(factory=list)
     possibly_duplicated: bool = False
     attempts: int = 0
+    positions: Sequence[int] = ()
 
     @property
     def records(self) -> int:

@@ -1,18 +1,21 @@
-"""The command line's building blocks: output formats, checkpoint files, the JSON Lines reader."""
+"""The command line's building blocks: output formats, checkpoint files, reading input lines."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clevertap_async import ValidationError
 from clevertap_async.cli import _checkpoint
-from clevertap_async.cli._input import JsonLinesReader
+from clevertap_async.cli._input import MAX_TEXT_BYTES, InputLines, Unreadable, parse_line
+from clevertap_async.cli._lines import LineSet, describe
 from clevertap_async.cli._output import EXTRA_COLUMN, CsvWriter, JsonLinesWriter, flatten
 
 
@@ -59,7 +62,7 @@ def test_checkpoint_round_trip_and_fingerprint_check(tmp_path: Path) -> None:
     path = tmp_path / "export.checkpoint"
     fingerprint = {"event": "Charged", "from": 20260101}
     assert _checkpoint.load(path, fingerprint) is None
-    saved = _checkpoint.SavedExport(fingerprint, {"20260101": "c%2B1"}, 120, 7)
+    saved = _checkpoint.SavedExport(fingerprint, {"20260101": "c%2B1"}, "/x/out", 120, "ab", 7)
     _checkpoint.save(path, saved)
     assert _checkpoint.load(path, fingerprint) == saved
     assert not path.with_name(path.name + ".tmp").exists()
@@ -70,20 +73,109 @@ def test_checkpoint_round_trip_and_fingerprint_check(tmp_path: Path) -> None:
         _checkpoint.load(path, fingerprint)
 
 
-def test_reader_skips_bad_lines_and_maps_positions_back_to_lines() -> None:
-    text = b'{"a": 1}\n\nnot json\n{"a": 2}\n[1]\n{"a": 3}\n'
-    reader = JsonLinesReader(io.BytesIO(text))
-    assert list(reader) == [{"a": 1}, {"a": 2}, {"a": 3}]
-    assert [line for line, _ in reader.unreadable] == [3, 5]
-    assert "not valid JSON" in reader.unreadable[0][1]
-    assert [reader.line_of(p) for p in range(3)] == [1, 4, 6]
+def test_check_output_refuses_another_path_a_shorter_file_and_changed_bytes(
+    tmp_path: Path,
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "c"
+    output.write_bytes(b"a" * 100)
+    saved = _checkpoint.SavedExport(
+        {}, {}, str(output.resolve()), 80, _checkpoint.tail_hash(output, 80), 8
+    )
+    _checkpoint.check_output(checkpoint, saved, str(output), str(output))  # longer is fine
+    with pytest.raises(ValidationError, match=r"continues --output .* not .*other"):
+        _checkpoint.check_output(checkpoint, saved, str(tmp_path / "other"), str(output))
+    output.write_bytes(b"a" * 79)
+    with pytest.raises(ValidationError, match="79 bytes, shorter than the 80"):
+        _checkpoint.check_output(checkpoint, saved, str(output), str(output))
+    output.write_bytes(b"b" * 100)
+    with pytest.raises(ValidationError, match="changed since"):
+        _checkpoint.check_output(checkpoint, saved, str(output), str(output))
+    output.unlink()
+    with pytest.raises(ValidationError, match="which is gone"):
+        _checkpoint.check_output(checkpoint, saved, str(output), str(output))
 
 
-@given(st.lists(st.sampled_from(["record", "blank", "bad"]), max_size=40))
-def test_line_of_is_right_for_any_layout(kinds: list[str]) -> None:
-    lines = {"record": b'{"k": 0}', "blank": b"  ", "bad": b"{"}
-    reader = JsonLinesReader(io.BytesIO(b"\n".join(lines[k] for k in kinds) + b"\n"))
-    records = list(reader)
-    expected = [number for number, kind in enumerate(kinds, start=1) if kind == "record"]
-    assert len(records) == len(expected)
-    assert [reader.line_of(p) for p in range(len(records))] == expected
+def test_parse_line_names_what_is_wrong() -> None:
+    assert parse_line(b'{"a": 1}\n') == {"a": 1}
+    assert parse_line(b"[1]\n").reason == "not a JSON object but list"  # type: ignore[union-attr]
+    assert "not valid JSON" in parse_line(b"{oops").reason  # type: ignore[union-attr]
+    bad = parse_line(b'{"a": "caf\xe9"}')
+    assert isinstance(bad, Unreadable)
+    assert bad.reason == "not UTF-8 at byte 11 of the line"
+    assert bad.text == '{"a": "caf\ufffd"}'
+
+
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 123456789012345678901234567890])
+def test_integers_beyond_64_bits_are_unreadable_never_floats(number: int) -> None:
+    parsed = parse_line(b'{"order_id": %d}' % number)
+    assert isinstance(parsed, Unreadable)
+    assert "too large for JSON transport" in parsed.reason
+
+
+@pytest.mark.parametrize("number", [2**64 - 1, -(2**63), 1234567890123456789])
+def test_integers_within_64_bits_are_read_exactly(number: int) -> None:
+    assert parse_line(b'{"n": %d, "s": "12345678901234567890123"}' % number) == {
+        "n": number,
+        "s": "12345678901234567890123",
+    }
+
+
+def test_a_rejects_entry_reads_as_the_record_it_carries() -> None:
+    entry = {"line": 3, "status": "rejected", "code": 513, "reason": "x", "record": {"a": 1}}
+    assert parse_line(orjson.dumps(entry)) == {"a": 1}
+    fixed = {"line": 4, "status": "unreadable", "code": None, "reason": "x", "text": '{"b": 2}'}
+    assert parse_line(orjson.dumps(fixed)) == {"b": 2}
+    cut = {**fixed, "text": '{"b": ', "text_truncated": True}
+    assert isinstance(parse_line(orjson.dumps(cut)), Unreadable)
+
+
+def test_unreadable_text_is_capped() -> None:
+    parsed = parse_line(b"{" + b"x" * 5000)
+    assert isinstance(parsed, Unreadable)
+    assert len(parsed.text) == MAX_TEXT_BYTES and parsed.truncated
+
+
+def test_input_lines_accept_a_bom_and_refuse_a_json_array() -> None:
+    lines = InputLines(io.BytesIO(b'\xef\xbb\xbf{"a": 1}\n\n{"b": 2}'), "f")
+    assert list(lines) == [(1, b'{"a": 1}\n'), (2, b"\n"), (3, b'{"b": 2}')]
+    for text in (b'[{"a": 1}]', b'\n\n  [\n  {"a": 1}\n]\n'):
+        with pytest.raises(ValidationError, match=r"is a JSON array, not JSON Lines.*jq -c"):
+            InputLines(io.BytesIO(text), "f.json")
+    assert InputLines(io.BytesIO(b""), "f").empty
+    assert InputLines(io.BytesIO(b"\n \n"), "f").empty
+
+
+def test_count_rest_counts_the_lines_not_read() -> None:
+    lines = InputLines(io.BytesIO(b"1\n2\n3\n4"), "f")
+    first = next(iter(lines))
+    assert first == (1, b"1\n")
+    assert lines.count_rest() == 3
+
+
+def test_line_set_merges_and_splits_ranges() -> None:
+    lines = LineSet()
+    for number in (5, 3, 4, 10, 1):
+        lines.add(number)
+    assert lines.ranges() == [(1, 1), (3, 5), (10, 10)]
+    lines.add_range(2, 9)
+    assert lines.ranges() == [(1, 10)]
+    lines.remove_range(4, 6)
+    assert lines.ranges() == [(1, 3), (7, 10)]
+    assert len(lines) == 7 and 3 in lines and 5 not in lines
+    assert describe(lines.ranges()) == "1-3, 7-10"
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 60), st.integers(0, 8)), max_size=30))
+def test_line_set_behaves_like_a_set(operations: list[tuple[bool, int, int]]) -> None:
+    lines, model = LineSet(), set[int]()
+    for adding, first, length in operations:
+        span = set(range(first, first + length))
+        if adding:
+            lines.add_range(first, first + length - 1)
+            model |= span
+        else:
+            lines.remove_range(first, first + length - 1)
+            model -= span
+    assert list(lines) == sorted(model)
+    ranges = lines.ranges()
+    assert all(a[1] + 1 < b[0] for a, b in itertools.pairwise(ranges))
