@@ -290,6 +290,7 @@ class FakeCleverTap:
         _uploads.add_routes(app)
         _exports.add_routes(app)
         app.router.add_get(ADMIN_PREFIX + "stats", _admin_stats)
+        app.router.add_get(ADMIN_PREFIX + "uploads", _admin_uploads)
         app.router.add_post(ADMIN_PREFIX + "faults", _admin_inject)
         app.router.add_delete(ADMIN_PREFIX + "faults", _admin_clear_faults)
         app.router.add_post(ADMIN_PREFIX + "reset", _admin_reset)
@@ -385,6 +386,17 @@ async def _admin_stats(request: web.Request) -> web.Response:
             "requests": len(fake.requests),
             "max_in_flight": dict(fake.max_in_flight),
             "cpu_seconds": time.process_time(),
+        }
+    )
+
+
+async def _admin_uploads(request: web.Request) -> web.Response:
+    fake = request.app[FAKE]
+    return _wire.json_response(
+        {
+            "events": fake.uploaded_events,
+            "profiles": list(fake.uploaded_profiles.values()),
+            "tokens": fake.uploaded_tokens,
         }
     )
 
