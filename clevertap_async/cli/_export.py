@@ -43,7 +43,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--event", required=True, help="event name, e.g. Charged")
     add_date_range(parser)
     parser.add_argument("--output", "-o", default="-", help="output file, or - for stdout")
-    parser.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    parser.add_argument(
+        "--format", choices=["jsonl", "csv"], default="jsonl", help="JSON Lines or CSV"
+    )
     parser.add_argument(
         "--parallel",
         type=bounded_int("--parallel", 1, MAX_PARALLEL),
@@ -60,7 +62,10 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--where", help="extra query-language blocks as JSON, or @FILE")
     parser.add_argument(
-        "--checkpoint", type=Path, metavar="FILE", help="save progress here; rerun to resume"
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="save progress here; run the same command again to resume",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_connection_options(parser)

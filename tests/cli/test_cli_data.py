@@ -280,3 +280,82 @@ async def test_a_seeded_fake_server_process_serves_exports() -> None:
         code, out, err = await run_cli("export", "profiles", "--event", "Charged", *month, env=env)
         assert code == 0, err
         assert len(out.splitlines()) == 40
+
+
+async def test_export_resume_is_refused_into_another_file_or_a_shorter_one(
+    seeded: FakeCleverTap, tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "export.checkpoint"
+    partial = tmp_path / "out.jsonl.partial"
+    seeded.faults.inject("latency", seconds=0.02, path="/1/events.json")
+    args = export_args(output, checkpoint)
+    await interrupted_export(seeded, args, output, checkpoint, signal.SIGKILL)
+    seeded.faults.clear()
+    requests = len(seeded.requests)
+
+    other = tmp_path / "other.jsonl"
+    other.write_text("an unrelated file\n")
+    elsewhere = [str(other) if arg == str(output) else arg for arg in args]
+    code, _, err = await run_cli(*elsewhere, env=fake_env(seeded))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert f"continues --output {output}, not {other}" in err
+    assert other.read_text() == "an unrelated file\n"
+    assert not tmp_path.joinpath("other.jsonl.partial").exists()
+
+    vouched = json.loads(checkpoint.read_bytes())["output_offset"]
+    with partial.open("r+b") as handle:  # `head -n 100` of the partial file, say
+        handle.truncate(vouched // 2)
+    code, _, err = await run_cli(*args, env=fake_env(seeded))
+    assert code == 2
+    assert f"shorter than the {vouched:,} it vouches for" in err
+    assert partial.stat().st_size == vouched // 2  # nothing written
+    assert len(seeded.requests) == requests  # nothing fetched
+
+
+async def test_a_failed_export_keeps_the_existing_file(
+    seeded: FakeCleverTap, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jsonl"
+    output.write_text("last week's export\n")
+    env = {**fake_env(seeded), "CLEVERTAP_PASSCODE": "wrong"}
+    code, _, err = await run_cli(
+        "export", "events", "--event", "Charged", *RANGE, "-o", str(output), env=env
+    )
+    assert code == 1, err
+    assert output.read_text() == "last week's export\n"
+    assert not tmp_path.joinpath("out.jsonl.partial").exists()
+
+
+async def test_a_finished_checkpointed_export_run_again_fetches_nothing(
+    seeded: FakeCleverTap, tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "export.checkpoint"
+    code, _, err = await run_cli(*export_args(output, checkpoint), env=fake_env(seeded))
+    assert code == 0, err
+    assert not tmp_path.joinpath("out.jsonl.partial").exists()
+    requests, exported = len(seeded.requests), output.read_bytes()
+    code, _, err = await run_cli(*export_args(output, checkpoint), env=fake_env(seeded))
+    assert code == 0, err
+    assert err.startswith(f"export already complete: {output} holds {RECORDS:,} events records")
+    assert "nothing new fetched" in err
+    assert len(seeded.requests) == requests
+    assert output.read_bytes() == exported
+
+
+async def test_an_export_into_a_closed_pipe_ends_quietly(seeded: FakeCleverTap) -> None:
+    command = f"{sys.executable} -m clevertap_async.cli export events --event Charged " + " ".join(
+        RANGE
+    )
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        f"set -o pipefail; {command} | head -1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **fake_env(seeded)},
+    )
+    out, err = await process.communicate()
+    assert len(out.splitlines()) == 1
+    assert err == b""
+    assert process.returncode == 141  # what a shell reports for a reader that went away

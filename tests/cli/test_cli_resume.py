@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from clevertap_async.testing import fake_server_process
-from tests.cli.test_cli import process_env, run_cli
+from clevertap_async.testing import FakeCleverTap, fake_server_process
+from tests.cli.test_cli import fake_env, process_env, run_cli
 
 BATCH = 20
 #: In flight at most when a run is killed: 15 batches sent, one waiting for a slot, one filling.
@@ -221,23 +221,22 @@ async def test_sigterm_finishes_the_summary_rejects_and_journal_then_resumes(
 
 
 @pytest.mark.parametrize("change", ["append", "other options"])
-async def test_a_journal_for_another_input_is_refused(tmp_path: Path, change: str) -> None:
+async def test_a_journal_for_another_input_is_refused(
+    fake: FakeCleverTap, tmp_path: Path, change: str
+) -> None:
     source, journal = tmp_path / "in.jsonl", tmp_path / "journal"
     write_input(source, 90)
-    async with fake_server_process() as server:
-        env = process_env(server.url)
-        args = ["import", "events", str(source), "--checkpoint", str(journal)]
-        code, _, err = await run_cli(*args, env=env)
-        assert code == 0, err
-        if change == "append":
-            with source.open("a") as handle:
-                handle.write('{"identity": "u", "evtName": "Charged", "evtData": {"n": 0}}\n')
-        else:
-            args += ["--dry-run"]
-        code, _, err = await run_cli(*args, env=env)
-        stats = await admin(server.url, "GET", "stats")
+    args = ["import", "events", str(source), "--checkpoint", str(journal)]
+    code, _, err = await run_cli(*args, env=fake_env(fake))
+    assert code == 0, err
+    if change == "append":
+        with source.open("a") as handle:
+            handle.write('{"identity": "u", "evtName": "Charged", "evtData": {"n": 0}}\n')
+    else:
+        args += ["--dry-run"]
+    code, _, err = await run_cli(*args, env=fake_env(fake))
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     different = "head_sha256, size, tail_sha256" if change == "append" else "dry_run"
     assert f"was written for another input or options (different {different})" in err
-    assert stats["requests"] == 1  # the first run's one batch: nothing sent by the refused run
+    assert len(fake.requests) == 1  # the first run's one batch: nothing sent by the refused run
