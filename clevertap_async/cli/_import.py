@@ -181,8 +181,9 @@ class LedgerReport(UploadReport):
     reader: Any = None
     ledger: Any = None
     rejects: Any = None
-    #: Lines of this run stopped without an answer: (line, record, maybe_applied).
-    stopped: list[tuple[int, Any, bool]] = attrs.field(factory=list)
+    #: Lines of this run left to do, as rejects entries: the run stopped before their answer, or
+    #: the server refused the credentials (nothing applied: the lines wait for working ones).
+    stopped: list[dict[str, Any]] = attrs.field(factory=list)
     fatal: BaseException | None = None
 
     def add(self, result: BatchResult) -> None:
@@ -202,9 +203,12 @@ class LedgerReport(UploadReport):
             if isinstance(error, AuthenticationError | PermissionDeniedError):
                 # Not the line's fault: it stays to do, for a run with working credentials.
                 self.fatal = self.fatal or error
-                self.stopped.append((line, undelivered.record, undelivered.maybe_applied))
+                self._stop(line, undelivered, "not sent", f"{type(error).__name__}: {error}")
             elif isinstance(error, UploadCancelledError):
-                self.stopped.append((line, undelivered.record, undelivered.maybe_applied))
+                if undelivered.maybe_applied:
+                    self._stop(line, undelivered, "undelivered", "stopped before an answer")
+                else:
+                    self._stop(line, undelivered, "not sent", "stopped before it was sent")
             else:
                 self._refused(line, undelivered)
                 ledger.answered([line], "undelivered")
@@ -212,6 +216,12 @@ class LedgerReport(UploadReport):
         ledger.answered(accepted, "accepted")
         if result.possibly_duplicated:
             ledger.counts["possibly_duplicated"] += result.accepted
+
+    def _stop(self, line: int, undelivered: UndeliveredRecord, status: str, reason: str) -> None:
+        entry = {"line": line, "status": status, "code": None, "reason": reason}
+        if status == "undelivered":
+            entry["maybe_applied"] = True
+        self.stopped.append({**entry, "record": undelivered.record})
 
     def _refused(self, line: int, refused: RejectedRecord | UndeliveredRecord) -> None:
         if isinstance(refused, RejectedRecord):
@@ -325,24 +335,15 @@ def _settle_stop(
     rejects: RejectsFile,
 ) -> NotRead:
     """Save the journal, then list the lines left without an answer; return the lines not read."""
-    for line, _, maybe_applied in report.stopped:
-        if not maybe_applied:
-            ledger.not_sent([line])
+    for entry in report.stopped:
+        if entry["status"] == "not sent":
+            ledger.not_sent(entry["line"], entry["line"])
     # Reserved but never read: never sent either.
-    ledger.unsent.add_range(reader.last_read + 1, ledger.reserved)
+    ledger.not_sent(reader.last_read + 1, ledger.reserved)
     ledger.save(reserve=False)
     # After the journal's offset: a resumed run drops these entries and sends the lines again.
-    for line, record, maybe_applied in sorted(report.stopped, key=lambda entry: entry[0]):
-        reason = "stopped before an answer" if maybe_applied else "stopped before it was sent"
-        entry: dict[str, Any] = {
-            "line": line,
-            "status": "undelivered" if maybe_applied else "not sent",
-            "code": None,
-            "reason": reason,
-        }
-        if maybe_applied:
-            entry["maybe_applied"] = True
-        rejects.write({**entry, "record": record})
+    for entry in sorted(report.stopped, key=lambda entry: int(entry["line"])):
+        rejects.write(entry)
     rejects.flush()
     if reader.finished:
         return NotRead(LineSet(), open_ended=None)
@@ -397,7 +398,7 @@ def print_summary(
         ("blank lines", counts["blank"]),
         ("possibly duplicated", counts["possibly_duplicated"]),
     ]
-    in_flight = sum(1 for _, _, maybe in report.stopped if maybe)
+    in_flight = sum(1 for entry in report.stopped if entry["status"] == "undelivered")
     not_sent = len(report.stopped) - in_flight
     if report.stopped:
         rows += [("in flight at the stop", in_flight), ("not sent", not_sent)]

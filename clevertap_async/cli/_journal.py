@@ -154,10 +154,12 @@ class Ledger:
         self.counts[outcome] += len(lines)
         self._schedule_save()
 
-    def not_sent(self, lines: list[int]) -> None:
-        """Record lines that were read (or reserved) but never sent, at a stop."""
-        for line in lines:
-            self.unsent.add(line)
+    def not_sent(self, first: int, last: int) -> None:
+        """Record lines ``first..last`` not done as never sent, at a stop."""
+        self.unsent.add_range(first, last)
+        for done_first, done_last in self.done.ranges():
+            if done_first <= last and done_last >= first:
+                self.unsent.remove_range(done_first, done_last)
 
     def _schedule_save(self) -> None:
         if self.path is None or self._pending_save is not None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from clevertap_async import ValidationError
 from clevertap_async.cli import _checkpoint
 from clevertap_async.cli._input import MAX_TEXT_BYTES, InputLines, Unreadable, parse_line
+from clevertap_async.cli._journal import Ledger
 from clevertap_async.cli._lines import LineSet, describe
 from clevertap_async.cli._output import EXTRA_COLUMN, CsvWriter, JsonLinesWriter, flatten
 
@@ -179,3 +180,24 @@ def test_line_set_behaves_like_a_set(operations: list[tuple[bool, int, int]]) ->
     assert list(lines) == sorted(model)
     ranges = lines.ranges()
     assert all(a[1] + 1 < b[0] for a, b in itertools.pairwise(ranges))
+
+
+def test_a_journal_counts_as_resent_only_lines_that_may_have_been_sent(tmp_path: Path) -> None:
+    path = tmp_path / "journal"
+    ledger = Ledger.open(path, {"input": "a"}, batch_size=10)
+    ledger.start_run()  # reserves 40 lines ahead of line 0
+    for line in range(1, 31):
+        ledger.reserve(line)
+    ledger.done.add_range(1, 20)
+    ledger.done.add_range(26, 30)
+    ledger.not_sent(24, 25)  # the rest of a batch being filled at a stop
+    ledger.not_sent(31, ledger.reserved)  # reserved, never read
+    ledger.save(reserve=False)
+    resumed = Ledger.open(path, {"input": "a"}, batch_size=10)
+    assert resumed.resent == 3  # lines 21-23: sent, no answer recorded
+    assert resumed.counts["possibly_duplicated"] == 3
+    with pytest.raises(ValidationError, match=r"another input or options \(different input\)"):
+        Ledger.open(path, {"input": "b"}, batch_size=10)
+    # A stop later in a resumed run does not count done lines of the first run as never sent.
+    resumed.not_sent(22, resumed.reserved)
+    assert resumed.unsent.ranges() == [(22, 25), (31, 40)]
