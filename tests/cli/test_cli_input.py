@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,18 +26,27 @@ async def import_file(fake: FakeCleverTap, path: Path, *extra: str) -> tuple[int
     return code, err
 
 
+async def import_with_rejects(
+    fake: FakeCleverTap, tmp_path: Path, text: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """Import ``text`` expecting some lines refused; return the summary and the rejects entries."""
+    source, rejects = tmp_path / "in.jsonl", tmp_path / "rejects.jsonl"
+    source.write_text(text)
+    code, err = await import_file(fake, source, "--rejects", str(rejects))
+    assert code == 3, err
+    return err, [json.loads(line) for line in rejects.read_text().splitlines()]
+
+
 async def test_integers_beyond_64_bits_are_unreadable_never_floats(
     fake: FakeCleverTap, tmp_path: Path
 ) -> None:
-    source, rejects = tmp_path / "in.jsonl", tmp_path / "rejects.jsonl"
-    source.write_text(
+    _, [entry] = await import_with_rejects(
+        fake,
+        tmp_path,
         '{"identity": "u1", "evtName": "Charged", "evtData": {"order_id": 18446744073709551615}}\n'
         '{"identity": "u2", "evtName": "Charged", '
-        '"evtData": {"order_id": 123456789012345678901234567890}}\n'
+        '"evtData": {"order_id": 123456789012345678901234567890}}\n',
     )
-    code, err = await import_file(fake, source, "--rejects", str(rejects))
-    assert code == 3, err
-    [entry] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert entry["line"] == 2 and entry["status"] == "unreadable"
     assert "(30 digits) is too large for JSON transport" in entry["reason"]
     assert "123456789012345678901234567890" in entry["text"]
@@ -90,15 +100,14 @@ async def test_an_empty_input_says_so(
 async def test_the_rejects_file_imports_as_it_is_and_once_fixed(
     fake: FakeCleverTap, tmp_path: Path
 ) -> None:
-    source, rejects = tmp_path / "in.jsonl", tmp_path / "rejects.jsonl"
-    source.write_text(
+    _, first = await import_with_rejects(
+        fake,
+        tmp_path,
         '{"identity": "u1", "evtName": "Charged", "evtData": {}}\n'
         '{"identity": "u2", "evtName": "App Launched", "evtData": {}}\n'
-        '{"identity": "u3", "evtName": "Charged", "evtData": {"big": 123456789012345678901}}\n'
+        '{"identity": "u3", "evtName": "Charged", "evtData": {"big": 123456789012345678901}}\n',
     )
-    code, err = await import_file(fake, source, "--rejects", str(rejects))
-    assert code == 3, err
-    first = [json.loads(line) for line in rejects.read_text().splitlines()]
+    rejects = tmp_path / "rejects.jsonl"
 
     again = tmp_path / "again.jsonl"
     code, err = await import_file(fake, rejects, "--rejects", str(again))

@@ -52,6 +52,20 @@ def write_input(path: Path, count: int) -> dict[str, set[int]]:
     return kinds
 
 
+def journaled_import(
+    tmp_path: Path, count: int, *extra: str
+) -> tuple[dict[str, set[int]], list[str]]:
+    """Write an input of ``count`` lines; return its line kinds and the import command's arguments.
+
+    The command keeps its journal in ``tmp_path / "journal"``, its rejects in ``rejects.jsonl``.
+    """
+    source = tmp_path / "in.jsonl"
+    kinds = write_input(source, count)
+    args = ["import", "events", str(source), "--checkpoint", str(tmp_path / "journal")]
+    args += ["--rejects", str(tmp_path / "rejects.jsonl"), "--batch-size", str(BATCH), *extra]
+    return kinds, args
+
+
 async def admin(url: str, method: str, what: str, body: Any = None) -> Any:
     async with (
         aiohttp.ClientSession() as session,
@@ -104,18 +118,8 @@ async def test_an_import_killed_at_random_points_resumes_with_every_line_once(
     tmp_path: Path, soak: bool
 ) -> None:
     lines, kills_wanted = (60_000, 30) if soak else (10_000, 10)
-    source, journal, rejects = tmp_path / "in.jsonl", tmp_path / "journal", tmp_path / "rej.jsonl"
-    kinds = write_input(source, lines)
-    args = [
-        "import",
-        "events",
-        str(source),
-        "--checkpoint",
-        str(journal),
-        "--rejects",
-        str(rejects),
-    ]
-    args += ["--batch-size", str(BATCH), "--quiet"]
+    kinds, args = journaled_import(tmp_path, lines, "--quiet")
+    journal, rejects = tmp_path / "journal", tmp_path / "rejects.jsonl"
     rng = random.Random(14)
     async with fake_server_process() as server:
         env = process_env(server.url)
@@ -164,18 +168,8 @@ async def test_an_import_killed_at_random_points_resumes_with_every_line_once(
 async def test_sigterm_finishes_the_summary_rejects_and_journal_then_resumes(
     tmp_path: Path,
 ) -> None:
-    source, journal, rejects = tmp_path / "in.jsonl", tmp_path / "journal", tmp_path / "rej.jsonl"
-    kinds = write_input(source, 4000)
-    args = [
-        "import",
-        "events",
-        str(source),
-        "--checkpoint",
-        str(journal),
-        "--rejects",
-        str(rejects),
-    ]
-    args += ["--batch-size", str(BATCH)]
+    kinds, args = journaled_import(tmp_path, 4000)
+    journal, rejects = tmp_path / "journal", tmp_path / "rejects.jsonl"
     async with fake_server_process() as server:
         env = process_env(server.url)
         await admin(server.url, "POST", "faults", {"kind": "latency", "seconds": 0.2})
