@@ -73,6 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The library's argument names and the flags that set them, so an error names what was typed.
+_FLAGS = {
+    "start": "--from",
+    "end": "--to",
+    "event_name": "--event",
+    "batch_size": "--batch-size",
+    "parallel": "--parallel",
+    "where": "--where",
+}
+
+
+def _naming_the_flag(error: Exception) -> str:
+    """The error's message, led by the flag it is about when the library named its own argument."""
+    message = str(error)
+    field = getattr(error, "field", None) or ""
+    flag = _FLAGS.get(field.partition(".")[0])
+    if flag is None or message.startswith("-"):
+        return message
+    return f"{flag}: {message}"
+
+
 class Stopped(Exception):
     """The run was stopped by a signal."""
 
@@ -116,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_run_stoppable(args))
     except (ConfigurationError, ValidationError) as exc:
-        print(f"clevertap-async: error: {exc}", file=sys.stderr)
+        print(f"clevertap-async: error: {_naming_the_flag(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as a shell tool killed by SIGPIPE does.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,12 @@ def test_the_fake_servers_export_line_pastes_into_a_shell() -> None:
         check=True,
     )
     assert shown.stdout == "http://127.0.0.1:8080|ACC-1|it's a $secret; `x`"
+
+
+def test_library_errors_are_led_by_the_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    unused = ["--account-id", "A", "--passcode", "P", "--base-url", "http://127.0.0.1:9"]
+    argv = [*EXPORT, "--where", '{"nope": 1}', "-o", str(tmp_path / "out"), *unused]
+    err = error_of(capsys, argv)
+    assert err.startswith("clevertap-async: error: --where: where has an unknown section 'nope'")
