@@ -88,6 +88,7 @@ class Ledger:
         self.read_upto = 0
         self._pending_save: asyncio.TimerHandle | None = None
         self._saved_at = 0.0
+        self._failure: OSError | None = None
         #: Called before each save, to put rejects entries on disk first; returns the file's offset.
         self.flush_rejects: Callable[[], int] = lambda: self.rejects_offset
 
@@ -148,9 +149,24 @@ class Ledger:
         self.save()
 
     def answered(self, lines: list[int], outcome: str) -> None:
-        """Mark ``lines`` done with one outcome (a key of :data:`COUNTS`), and schedule a save."""
-        for line in lines:
-            self.done.add(line)
+        """Mark ``lines`` done with one outcome (a key of :data:`COUNTS`), and schedule a save.
+
+        Raises:
+            OSError: an earlier save in the background failed (the journal cannot be kept).
+        """
+        if self._failure is not None:
+            raise self._failure
+        # A batch's lines are mostly consecutive: one range each run of them.
+        first = previous = None
+        for line in sorted(lines):
+            if previous is not None and line == previous + 1:
+                previous = line
+                continue
+            if first is not None and previous is not None:
+                self.done.add_range(first, previous)
+            first = previous = line
+        if first is not None and previous is not None:
+            self.done.add_range(first, previous)
         self.counts[outcome] += len(lines)
         self._schedule_save()
 
@@ -165,7 +181,14 @@ class Ledger:
         if self.path is None or self._pending_save is not None:
             return
         delay = max(0.0, self._saved_at + SAVE_INTERVAL - time.monotonic())
-        self._pending_save = asyncio.get_running_loop().call_later(delay, self.save)
+        self._pending_save = asyncio.get_running_loop().call_later(delay, self._save_later)
+
+    def _save_later(self) -> None:
+        # Run by the event loop, where an exception would only be logged: keep it for the upload.
+        try:
+            self.save()
+        except OSError as exc:
+            self._failure = exc
 
     def save(self, *, reserve: bool = True) -> None:
         """Put the rejects entries, then the journal, on disk (without a journal: the entries).
