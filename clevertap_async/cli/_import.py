@@ -254,8 +254,7 @@ def fingerprint(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> int:
     """Upload the file and print a summary on stderr; return the exit code."""
-    if args.checkpoint and args.file == "-":
-        raise ValidationError("--checkpoint needs a FILE: standard input cannot be read again")
+    _check_files(args)
     kind = _KINDS[args.kind]
     batch_size = min(args.batch_size or MAX_RECORDS[kind], MAX_RECORDS[kind])
     stopped_by: BaseException | None = None
@@ -310,6 +309,20 @@ async def run(args: argparse.Namespace) -> int:
         raise report.fatal
     failed = any(ledger.counts[key] for key in ("rejected", "undelivered", "unreadable"))
     return EXIT_SOME_FAILED if failed else 0
+
+
+def _check_files(args: argparse.Namespace) -> None:
+    """Refuse file arguments that cannot work together, before anything is opened or sent."""
+    if args.checkpoint and args.file == "-":
+        raise ValidationError("--checkpoint needs a FILE: standard input cannot be read again")
+    if (
+        args.rejects
+        and args.file != "-"
+        and Path(args.rejects).resolve() == Path(args.file).resolve()
+    ):
+        raise ValidationError(
+            f"--rejects {args.rejects} is the input file: give the refused lines another file"
+        )
 
 
 def _emptiness(lines: InputLines) -> str:

@@ -110,3 +110,13 @@ def test_library_errors_are_led_by_the_flag(
     argv = [*EXPORT, "--where", '{"nope": 1}', "-o", str(tmp_path / "out"), *unused]
     err = error_of(capsys, argv)
     assert err.startswith("clevertap-async: error: --where: where has an unknown section 'nope'")
+
+
+def test_the_rejects_file_cannot_be_the_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "rejects.jsonl"
+    source.write_text('{"identity": "u1", "evtName": "Charged"}\n')
+    err = error_of(capsys, ["import", "events", str(source), "--rejects", str(source)])
+    assert "is the input file: give the refused lines another file" in err
+    assert source.read_text() == '{"identity": "u1", "evtName": "Charged"}\n'
