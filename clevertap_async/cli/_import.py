@@ -424,12 +424,24 @@ def print_summary(
     ):
         print(f"  refused lines written to {args.rejects}", file=out)
     if report.stopped or not_read:
-        if args.checkpoint:
-            print("  to resume: run the same command again", file=out)
-        else:
-            print(
-                "  to resume next time, add --checkpoint FILE; now: import the rejects file, then "
-                "the lines not read",
-                file=out,
-            )
+        print(f"  to resume: {_how_to_resume(args, report, not_read)}", file=out)
     out.flush()
+
+
+def _how_to_resume(args: argparse.Namespace, report: LedgerReport, not_read: NotRead) -> str:
+    if args.checkpoint:
+        return "run the same command again"
+    steps = []
+    if report.stopped:
+        steps.append(
+            f"import {args.rejects} (the lines without an answer are in it)"
+            if args.rejects
+            else "the lines without an answer are lost from view (--rejects FILE keeps them)"
+        )
+    if not_read:
+        rest = not_read.open_ended or not_read.lines.first()
+        source = (
+            "the rest of standard input" if args.file == "-" else f"tail -n +{rest} {args.file}"
+        )
+        steps.append(f"import {not_read.describe()} ({source})")
+    return "; ".join(steps) + "; with --checkpoint FILE, resuming is running the command again"

@@ -74,6 +74,10 @@ class LineSet:
         """Return the ranges, in order, as ``(first, last)`` pairs."""
         return list(zip(self._starts, self._ends, strict=True))
 
+    def first(self) -> int:
+        """The smallest line (the set must not be empty)."""
+        return self._starts[0]
+
     def __iter__(self) -> Iterator[int]:
         for first, last in self.ranges():
             yield from range(first, last + 1)

@@ -234,3 +234,35 @@ async def test_a_journal_for_another_input_is_refused(
     different = "head_sha256, size, tail_sha256" if change == "append" else "dry_run"
     assert f"was written for another input or options (different {different})" in err
     assert len(fake.requests) == 1  # the first run's one batch: nothing sent by the refused run
+
+
+async def test_sigterm_of_an_import_from_stdin_says_what_to_import_next(
+    fake: FakeCleverTap, tmp_path: Path
+) -> None:
+    source, rejects = tmp_path / "in.jsonl", tmp_path / "rejects.jsonl"
+    write_input(source, 3000)
+    fake.faults.inject("latency", seconds=0.3, path="/1/upload")
+    with source.open("rb") as stdin:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *["-m", "clevertap_async.cli", "import", "events", "-", "--batch-size", str(BATCH)],
+            *["--rejects", str(rejects)],
+            stdin=stdin,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **fake_env(fake)},
+        )
+    await until(lambda: len(fake.requests_to("/1/upload")) > 20, process)
+    process.send_signal(signal.SIGTERM)
+    _, raw = await process.communicate()
+    err = raw.decode()
+    assert process.returncode == 143, err
+    figures = summary(err)
+    assert re.search(r"not read: lines [\d,]+ onward", err), err
+    assert (
+        f"to resume: import {rejects} (the lines without an answer are in it); import lines" in err
+    )
+    assert "(the rest of standard input)" in err
+    entries = [json.loads(line) for line in rejects.read_text().splitlines()]
+    stopped = [e for e in entries if e["status"] in ("undelivered", "not sent")]
+    assert len(stopped) == figures["in flight at the stop"] + figures["not sent"] > 0
