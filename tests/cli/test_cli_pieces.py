@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from clevertap_async import ValidationError
 from clevertap_async.cli import _checkpoint
+from clevertap_async.cli._import import RejectsFile
 from clevertap_async.cli._input import MAX_TEXT_BYTES, InputLines, Unreadable, parse_line
 from clevertap_async.cli._journal import Ledger
 from clevertap_async.cli._lines import LineSet, describe
@@ -201,3 +202,17 @@ def test_a_journal_counts_as_resent_only_lines_that_may_have_been_sent(tmp_path:
     # A stop later in a resumed run does not count done lines of the first run as never sent.
     resumed.not_sent(22, resumed.reserved)
     assert resumed.unsent.ranges() == [(22, 25), (31, 40)]
+
+
+def test_a_resumed_rejects_file_is_cut_back_to_what_the_journal_vouches_for(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rejects.jsonl"
+    path.write_bytes(b'{"line": 1}\n{"line": 9}\n')
+    rejects = RejectsFile(str(path), 12, resuming=True, durable=True)
+    rejects.write({"line": 2})
+    assert rejects.flush() == 23
+    rejects.close()
+    assert path.read_bytes() == b'{"line": 1}\n{"line":2}\n'
+    with pytest.raises(ValidationError, match="is 23 bytes, shorter than the 99 the journal"):
+        RejectsFile(str(path), 99, resuming=True, durable=True)
