@@ -1,4 +1,4 @@
-"""An upload stopped while a sealed batch waits for a free slot still accounts for that batch."""
+"""Which input positions a batch answers, and an upload stopped while a batch waits for a slot."""
 
 from __future__ import annotations
 
@@ -38,3 +38,17 @@ async def test_a_batch_waiting_for_a_slot_is_reported_not_sent(fake: FakeCleverT
     assert all(isinstance(u.exception, UploadCancelledError) for u in report.undelivered)
     assert [u.position for u in report.undelivered if u.maybe_applied] == list(range(10))
     assert [u.position for u in report.undelivered if not u.maybe_applied] == list(range(10, 20))
+
+
+async def test_each_batch_result_names_the_positions_it_answers(fake: FakeCleverTap) -> None:
+    records: list[Any] = [
+        {"identity": f"u{n}", "evtName": "App Launched" if n % 7 == 0 else "Charged"}
+        for n in range(95)
+    ]
+    async with fake.client(backoff=NO_BACKOFF) as ct:
+        results = [r async for r in ct.events.upload_batches(records, batch_size=10)]
+    positions = [p for result in results for p in result.positions]
+    assert sorted(positions) == list(range(95))
+    for result in results:
+        assert len(result.positions) == result.records
+        assert {r.position for r in result.rejected} <= set(result.positions)
