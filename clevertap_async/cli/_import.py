@@ -188,6 +188,7 @@ class LedgerReport(UploadReport):
 
     def add(self, result: BatchResult) -> None:
         """Fold the batch into the totals, then settle each of its lines."""
+        duplicated_before = self.possibly_duplicated
         super().add(result)
         line_of = {position: self.reader.line_at.pop(position) for position in result.positions}
         settled: set[int] = set()
@@ -214,8 +215,7 @@ class LedgerReport(UploadReport):
                 ledger.answered([line], "undelivered")
         accepted = [line for position, line in line_of.items() if position not in settled]
         ledger.answered(accepted, "accepted")
-        if result.possibly_duplicated:
-            ledger.counts["possibly_duplicated"] += result.accepted
+        ledger.counts["possibly_duplicated"] += self.possibly_duplicated - duplicated_before
 
     def _stop(self, line: int, undelivered: UndeliveredRecord, status: str, reason: str) -> None:
         entry = {"line": line, "status": status, "code": None, "reason": reason}

@@ -50,5 +50,7 @@ async def test_each_batch_result_names_the_positions_it_answers(fake: FakeClever
     positions = [p for result in results for p in result.positions]
     assert sorted(positions) == list(range(95))
     for result in results:
-        assert len(result.positions) == result.records
+        assert len(result.positions) == result.accepted + len(result.rejected) + len(
+            result.undelivered
+        )
         assert {r.position for r in result.rejected} <= set(result.positions)
