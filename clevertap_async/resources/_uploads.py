@@ -165,7 +165,7 @@ class Uploads(Resource):
             lambda: self._uploader(dry_run, validate, min(size, limit), max_batch_bytes),
             max_records=size,
             linger=linger,
-            concurrency=self._client._transport.upload_concurrency,
+            concurrency=self._requester.upload_concurrency,
             on_failure=on_failure,
         )
         self._uploader(dry_run, validate, min(size, limit), max_batch_bytes)  # options checked now
@@ -175,7 +175,7 @@ class Uploads(Resource):
         self, dry_run: bool, validate: bool, batch_size: int | None, max_batch_bytes: int
     ) -> Uploader:
         return Uploader(
-            self._client._transport,
+            self._requester,
             self._KIND,
             dry_run=dry_run,
             validate=validate,
