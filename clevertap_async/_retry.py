@@ -21,6 +21,7 @@ from ._errors import (
     ConfigurationError,
     MalformedResponseError,
     RateLimitError,
+    RequestOutcomeUnknownError,
     ResponseTooLargeError,
     ServerError,
 )
@@ -137,8 +138,9 @@ class RetryPolicy:
         A request not safe to repeat is worth another only when the server did not act on it: a
         429, a 503, or a connection that failed before the request was written.
         """
-        if isinstance(error, ResponseTooLargeError | CertificateError):
-            return False  # the same answer, or the same certificate, would come back
+        if isinstance(error, ResponseTooLargeError | CertificateError | RequestOutcomeUnknownError):
+            # The same answer or certificate would come back; an unknown outcome is final.
+            return False
         if isinstance(error, RateLimitError):
             return True
         if not idempotent:
