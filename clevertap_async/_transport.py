@@ -315,39 +315,8 @@ class Transport:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     response_headers = response.headers
-            except aiohttp.ClientConnectorCertificateError as exc:
-                raise CertificateError(
-                    f"{method} {path}: TLS certificate verification failed for {exc.host}: "
-                    f"{exc.certificate_error}",
-                    method=method,
-                    path=path,
-                    request_sent=False,
-                ) from exc
-            except aiohttp.ClientConnectorError as exc:
-                # Refused, unresolved, unreachable: no byte of the request left this machine.
-                raise APIConnectionError(
-                    f"{method} {path}: {_describe_client_error(exc)}",
-                    method=method,
-                    path=path,
-                    request_sent=False,
-                ) from exc
-            except aiohttp.ConnectionTimeoutError as exc:
-                raise APITimeoutError(
-                    f"{method} {path}: no connection within {self.timeout:g}s",
-                    method=method,
-                    path=path,
-                    request_sent=False,
-                ) from exc
-            except TimeoutError as exc:
-                raise APITimeoutError(
-                    f"{method} {path}: no answer within {self.timeout:g}s",
-                    method=method,
-                    path=path,
-                ) from exc
-            except aiohttp.ClientError as exc:
-                raise APIConnectionError(
-                    f"{method} {path}: {_describe_client_error(exc)}", method=method, path=path
-                ) from exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise _connection_error(exc, method, path, self.timeout) from exc
         logger.debug(
             "%s %s attempt %s -> HTTP %d in %.1f ms (%d bytes)",
             method,
@@ -381,6 +350,30 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int, method: str, 
         body=None,
         method=method,
         path=path,
+    )
+
+
+def _connection_error(
+    exc: TimeoutError | aiohttp.ClientError, method: str, path: str, timeout: float
+) -> APIConnectionError:
+    """Map an aiohttp failure onto the error tree, saying whether the request was written."""
+    where = f"{method} {path}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return CertificateError(
+            f"{where}: TLS certificate verification failed for {exc.host}: {exc.certificate_error}",
+            method=method,
+            path=path,
+            request_sent=False,
+        )
+    # Refused, unresolved, unreachable, no connection in time: no byte of the request left here.
+    sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    if isinstance(exc, TimeoutError):
+        what = "no answer" if sent else "no connection"
+        return APITimeoutError(
+            f"{where}: {what} within {timeout:g}s", method=method, path=path, request_sent=sent
+        )
+    return APIConnectionError(
+        f"{where}: {_describe_client_error(exc)}", method=method, path=path, request_sent=sent
     )
 
 

@@ -19,16 +19,9 @@ from clevertap_async import (
     ServerError,
 )
 from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
+from tests.conftest import BULLETIN, BULLETIN_BODY, RecordingSleep
 
 PUSH = {"title": "Sale", "body": "30% off"}
-BULLETIN = "/1/targets/trigger.json"
-BULLETIN_BODY = {
-    "business_event": "Sale",
-    "name": "Sale",
-    "properties": {"code": "X"},
-    "c-by": "a@example.com",
-    "when": "now",
-}
 
 Call = Callable[[CleverTap], Awaitable[Any]]
 
@@ -130,52 +123,43 @@ async def test_reads_are_retried_after_a_lost_answer_by_default(
     assert len(fake.requests_to("/1/profile.json")) == 2
 
 
-async def test_a_refused_connection_is_retried_even_for_a_push() -> None:
+async def test_a_refused_connection_is_retried_even_for_a_push(
+    recording_sleep: RecordingSleep,
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before the request: nothing listens there
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
     policy = RetryPolicy(max_retries=2, initial_delay=1.0, jitter=False)
     async with CleverTap(
-        "a", "p", base_url=f"http://127.0.0.1:{port}", retry=policy, _sleep=sleep
+        "a", "p", base_url=f"http://127.0.0.1:{port}", retry=policy, _sleep=recording_sleep
     ) as ct:
         with pytest.raises(APIConnectionError) as info:
             await _trigger(ct)
     assert type(info.value) is APIConnectionError
     assert info.value.request_sent is False
-    assert waits == [1.0, 2.0]
+    assert recording_sleep.delays == [1.0, 2.0]
 
 
-async def test_a_retry_after_over_the_cap_raises_at_once(fake: FakeCleverTap) -> None:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
+async def test_a_retry_after_over_the_cap_raises_at_once(
+    fake: FakeCleverTap, recording_sleep: RecordingSleep
+) -> None:
     fake.faults.inject("status", status=429, times=1, retry_after=120, path=BULLETIN)
-    async with fake.client(_sleep=sleep) as ct:
+    async with fake.client(_sleep=recording_sleep) as ct:
         with pytest.raises(RateLimitError) as info:
             await _trigger(ct)
     assert info.value.retry_after == 120
     assert info.value.headers["Retry-After"] == "120"
-    assert waits == []
+    assert recording_sleep.delays == []
     assert len(fake.requests_to(BULLETIN)) == 1
 
 
-async def test_a_retry_after_under_the_cap_is_waited(fake: FakeCleverTap) -> None:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
+async def test_a_retry_after_under_the_cap_is_waited(
+    fake: FakeCleverTap, recording_sleep: RecordingSleep
+) -> None:
     fake.faults.inject("status", status=429, times=1, retry_after=7, path=BULLETIN)
-    async with fake.client(_sleep=sleep) as ct:
+    async with fake.client(_sleep=recording_sleep) as ct:
         await _trigger(ct)
-    assert waits == [7.0]
+    assert recording_sleep.delays == [7.0]
     assert len(fake.bulletins) == 1
 
 
