@@ -18,8 +18,10 @@ from .._client import (
     CleverTap,
 )
 from .._errors import ConfigurationError
+from .._retry import RetryPolicy
 
-DEFAULT_MAX_RETRIES = 3
+#: The client's own default, shown by --help.
+DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -66,7 +68,8 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         type=bounded_int("--max-retries", 0, 100),
         default=DEFAULT_MAX_RETRIES,
         metavar="N",
-        help="further attempts after a 429, a 5xx, a dropped connection or a timeout, 0-100",
+        help="further attempts after a failure that is safe to retry (a 429, a 5xx, a dropped "
+        "connection or a timeout, where repeating cannot act twice), 0-100",
     )
     group.add_argument(
         "--timeout",
@@ -94,7 +97,7 @@ def client_from(args: argparse.Namespace, **options: Any) -> CleverTap:
         args.passcode,
         args.region,
         base_url=args.base_url,
-        max_retries=getattr(args, "max_retries", DEFAULT_MAX_RETRIES),
+        retry=RetryPolicy(max_retries=getattr(args, "max_retries", DEFAULT_MAX_RETRIES)),
         timeout=getattr(args, "timeout", DEFAULT_TIMEOUT),
         **options,
     )

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from clevertap_async import UploadCancelledError
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.models import UploadReport
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 
 
 async def test_a_batch_waiting_for_a_slot_is_reported_not_sent(fake: FakeCleverTap) -> None:
@@ -27,7 +26,7 @@ async def test_a_batch_waiting_for_a_slot_is_reported_not_sent(fake: FakeCleverT
             yield {"identity": f"u{n}", "evtName": "Charged", "evtData": {"n": n}}
 
     report = UploadReport()
-    async with fake.client(upload_concurrency=1, backoff=NO_BACKOFF) as ct:
+    async with fake.client(upload_concurrency=1, retry=NO_WAIT_RETRIES) as ct:
         task = asyncio.create_task(ct.events.upload(records(), batch_size=10, report=report))
         # One batch in flight (the only slot), the next sealed and waiting: the reader stops there.
         await second_batch_sealed.wait()
@@ -45,7 +44,7 @@ async def test_each_batch_result_names_the_positions_it_answers(fake: FakeClever
         {"identity": f"u{n}", "evtName": "App Launched" if n % 7 == 0 else "Charged"}
         for n in range(95)
     ]
-    async with fake.client(backoff=NO_BACKOFF) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         results = [r async for r in ct.events.upload_batches(records, batch_size=10)]
     positions = [p for result in results for p in result.positions]
     assert sorted(positions) == list(range(95))
