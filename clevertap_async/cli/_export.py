@@ -23,7 +23,7 @@ from .._limits import MAX_CURSOR_BATCH_SIZE
 from .._pagination import Checkpoint
 from . import _checkpoint
 from ._dates import add_date_range, check_range
-from ._options import add_connection_options, bounded_int, client_from
+from ._options import add_connection_options, add_int_option, client_from
 from ._output import CsvWriter, JsonLinesWriter, RecordWriter, read_csv_header
 from ._progress import progress_bar
 from ._request import parse_data
@@ -46,19 +46,21 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--format", choices=["jsonl", "csv"], default="jsonl", help="JSON Lines or CSV"
     )
-    parser.add_argument(
+    add_int_option(
+        parser,
         "--parallel",
-        type=bounded_int("--parallel", 1, MAX_PARALLEL),
+        1,
+        MAX_PARALLEL,
         default=1,
-        metavar="N",
-        help=f"cursors at once, one per day range (events only), 1-{MAX_PARALLEL}",
+        help="cursors at once, one per day range (events only)",
     )
-    parser.add_argument(
+    add_int_option(
+        parser,
         "--batch-size",
-        type=bounded_int("--batch-size", 1, MAX_CURSOR_BATCH_SIZE),
-        default=5000,
-        metavar="N",
-        help=f"records per page, 1-{MAX_CURSOR_BATCH_SIZE} (profiles: a multiple of 23)",
+        1,
+        MAX_CURSOR_BATCH_SIZE,
+        default=MAX_CURSOR_BATCH_SIZE,
+        help="records per page (profiles: rounded down to a multiple of 23)",
     )
     parser.add_argument("--where", help="extra query-language blocks as JSON, or @FILE")
     parser.add_argument(

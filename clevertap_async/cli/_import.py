@@ -31,7 +31,7 @@ from ..models.reports import BatchResult, RejectedRecord, UndeliveredRecord
 from ._input import InputLines, Unreadable, open_input, parse_line
 from ._journal import Ledger, input_fingerprint
 from ._lines import LineSet, describe
-from ._options import add_connection_options, bounded_int, client_from
+from ._options import add_connection_options, add_int_option, client_from
 from ._progress import progress_bar
 
 EXIT_SOME_FAILED = 3
@@ -62,11 +62,13 @@ def add_parser(commands: Any) -> None:
         metavar="FILE",
         help="journal of the lines done; run the same command again to resume",
     )
-    parser.add_argument(
+    add_int_option(
+        parser,
         "--batch-size",
-        type=bounded_int("--batch-size", 1, MAX_RECORDS["event"]),
-        metavar="N",
-        help="records per request, 1-1000 (tokens: at most 100) (default: the most allowed)",
+        1,
+        MAX_RECORDS["event"],
+        default=None,
+        help="records per request (default: the most allowed; tokens: at most 100)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_connection_options(parser)

@@ -41,6 +41,19 @@ def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def add_int_option(
+    parser: Any, flag: str, low: int, high: int, *, default: int | None, help: str
+) -> None:
+    """Add an integer option taking ``low..high``; its help and its errors both say the range."""
+    parser.add_argument(
+        flag,
+        type=bounded_int(flag, low, high),
+        default=default,
+        metavar="N",
+        help=f"{help}, {low}-{high}",
+    )
+
+
 def positive_float(text: str) -> float:
     """An argparse type for a number of seconds above 0."""
     try:
@@ -63,13 +76,14 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--base-url", help=f"API root, e.g. a fake server's URL (${BASE_URL_VARIABLE})"
     )
-    group.add_argument(
+    add_int_option(
+        group,
         "--max-retries",
-        type=bounded_int("--max-retries", 0, 100),
+        0,
+        100,
         default=DEFAULT_MAX_RETRIES,
-        metavar="N",
         help="further attempts after a failure that is safe to retry (a 429, a 5xx, a dropped "
-        "connection or a timeout, where repeating cannot act twice), 0-100",
+        "connection or a timeout, where repeating cannot act twice)",
     )
     group.add_argument(
         "--timeout",

@@ -68,7 +68,10 @@ def test_help_shows_defaults_and_limits(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["export", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "cursors at once, one per day range (events only), 1-64 (default: 1)" in text
-    assert "records per page, 1-5000 (profiles: a multiple of 23) (default: 5000)" in text
+    assert (
+        "records per page (profiles: rounded down to a multiple of 23), 1-5000 (default: 5000)"
+        in text
+    )
     assert "(default: 3)" in text and "(default: 30.0)" in text
     assert "JSON Lines or CSV (default: jsonl)" in text
     assert main(["import", "--help"]) == 0
