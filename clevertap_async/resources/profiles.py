@@ -248,7 +248,7 @@ class Profiles(Uploads):
             app: add OS version, make, model and app version to each profile.
             events: include event summaries (about 75% of a record; None: the server's default).
             profile: include custom profile properties (None: the server's default).
-            resume_from: a Checkpoint (or its ``to_json()`` form), or a bare cursor.
+            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form), or a bare cursor.
             prefetch: fetch each partition's next page while the caller handles the current one.
 
         Returns:

@@ -15,8 +15,12 @@ Example::
 
 With pytest, the ``fake_clevertap`` fixture gives a running fake and ``fake_clevertap_client`` an open
 client pointed at it (installed automatically as a pytest plugin).
+
+``NO_BACKOFF`` is a backoff that never waits: pass ``backoff=NO_BACKOFF`` to a client under test so
+that retries happen at once instead of sleeping (the ``fake_clevertap_client`` fixture does).
 """
 
+from .._protocol import NO_BACKOFF
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._process import FakeServerProcess, fake_server_process
@@ -25,6 +29,7 @@ from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, Record
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_PASSCODE",
+    "NO_BACKOFF",
     "FakeCampaign",
     "FakeCleverTap",
     "FakeServerProcess",

@@ -10,7 +10,7 @@ import importlib.util
 from collections.abc import AsyncIterator
 
 from .._client import CleverTap
-from .._protocol import NO_BACKOFF
+from . import NO_BACKOFF
 from ._server import FakeCleverTap
 
 # The plugin loads in every pytest run where clevertap-async is installed; without pytest-asyncio it
