@@ -1,4 +1,4 @@
-"""Every Python block in the docs runs against a seeded fake, or at least compiles.
+"""Every Python block in the docs and the README runs against a seeded fake, or at least compiles.
 
 A block runs with an open client ``ct`` and its ``fake`` in scope, the ``CLEVERTAP_*`` variables
 pointing at that fake (so ``CleverTap()`` connects to it), and top-level ``await`` allowed. A block
@@ -19,7 +19,7 @@ import pytest
 from clevertap_async.testing import DEFAULT_PASSCODE, NO_BACKOFF, FakeCleverTap
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted((ROOT / "docs").glob("**/*.md"))
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 FENCE = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 COMPILE_ONLY = "<!-- compile-only:"
 
@@ -46,7 +46,7 @@ def compiled(source: str, name: str) -> Any:
 
 def test_the_pages_have_python_blocks() -> None:
     # A broken fence pattern must not pass by finding nothing.
-    assert len(blocks()) >= 15
+    assert len(blocks()) >= 25
 
 
 @pytest.mark.parametrize(("source", "run"), blocks())
