@@ -140,12 +140,12 @@ async def _export(
                 raw=True,
                 batch_size=args.batch_size,
                 where=where,
-                resume_from=Checkpoint.from_json(saved.stream_checkpoint) if saved else None,
+                resume_from=Checkpoint.from_dict(saved.stream_checkpoint) if saved else None,
                 **options,
             )
             with progress_bar(f"export {args.kind}", quiet=args.quiet) as bar:
                 bar.update(previous)
-                checkpoint = Checkpoint.from_json(saved.stream_checkpoint) if saved else None
+                checkpoint = Checkpoint.from_dict(saved.stream_checkpoint) if saved else None
                 async for page in stream.pages():
                     writer.write(page.records)
                     written += len(page.records)
@@ -215,7 +215,7 @@ def _commit(
         args.checkpoint,
         _checkpoint.SavedExport(
             fingerprint=fingerprint(args),
-            stream_checkpoint=checkpoint.to_json(),
+            stream_checkpoint=checkpoint.to_dict(),
             output=str(Path(args.output).resolve()),
             output_offset=offset,
             tail_sha256=_checkpoint.tail_hash(out.name, offset),
