@@ -10,6 +10,7 @@ Example::
 """
 
 from ._client import CleverTap
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -22,6 +23,7 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     ConflictError,
+    CoordinatorUnavailableError,
     CountTimeoutError,
     CursorExpiredError,
     MalformedResponseError,
@@ -38,6 +40,7 @@ from ._errors import (
 )
 from ._pagination import Checkpoint, CursorStream, Page
 from ._protocol import REGION_HOSTS, Backoff
+from ._redis_coordinator import RedisCoordinator
 from ._writer import BatchWriter
 from .models import (
     BatchResult,
@@ -79,6 +82,8 @@ __all__ = [
     "Condition",
     "ConfigurationError",
     "ConflictError",
+    "Coordinator",
+    "CoordinatorUnavailableError",
     "CountPolling",
     "CountTimeoutError",
     "CursorExpiredError",
@@ -89,6 +94,7 @@ __all__ = [
     "Event",
     "ExportedEvent",
     "ExportedProfile",
+    "LocalCoordinator",
     "MalformedResponseError",
     "NotFoundError",
     "Page",
@@ -98,6 +104,7 @@ __all__ = [
     "Profile",
     "RateLimitError",
     "Recipients",
+    "RedisCoordinator",
     "RejectedRecord",
     "ResponseTooLargeError",
     "ServerError",

@@ -10,7 +10,9 @@ from typing import Any, Self
 import aiohttp
 
 from . import _limits, _protocol
+from ._coordination import Coordinator
 from ._errors import ConfigurationError
+from ._redis_coordinator import RedisCoordinator
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
 from .resources import (
     Bulletins,
@@ -55,6 +57,9 @@ class CleverTap:
         backoff: the retry delays (exponential with full jitter by default).
         max_response_bytes: the largest response body accepted (256 MiB by default); a larger one
             raises ResponseTooLargeError without being read into memory.
+        coordinator: shares the caps with other processes: a :class:`RedisCoordinator`, or a Redis
+            URL for one the client creates and closes; by default a :class:`LocalCoordinator`, the
+            caps of this process (which lowers them for a while after 429 answers).
 
     Raises:
         ConfigurationError: a credential is missing (the message names the variable to set), the
@@ -76,6 +81,7 @@ class CleverTap:
         session: aiohttp.ClientSession | None = None,
         backoff: _protocol.Backoff | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        coordinator: Coordinator | str | None = None,
         _sleep: Sleep | None = None,
     ):
         account_id = account_id or os.environ.get(ACCOUNT_ID_VARIABLE)
@@ -104,6 +110,12 @@ class CleverTap:
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
         extra = {} if _sleep is None else {"sleep": _sleep}
+        # A coordinator made here from a URL is closed with the client; a given one is the caller's.
+        self._own_coordinator = (
+            RedisCoordinator(coordinator) if isinstance(coordinator, str) else None
+        )
+        if isinstance(coordinator, str):
+            coordinator = self._own_coordinator
         self._transport = Transport(
             base_url=root,
             account_id=account_id,
@@ -116,6 +128,7 @@ class CleverTap:
             session=session,
             backoff=backoff or _protocol.Backoff(),
             max_response_bytes=max_response_bytes,
+            coordinator=coordinator,
             **extra,
         )
         self.events = Events(self)
@@ -155,6 +168,8 @@ class CleverTap:
     async def close(self) -> None:
         """Close the client's own HTTP session (a passed-in session stays open)."""
         await self._transport.close()
+        if self._own_coordinator is not None:
+            await self._own_coordinator.aclose()
 
     async def request(
         self,
