@@ -19,8 +19,9 @@ from . import _limits, _protocol
 
 #: Adaptive caps: after a 429 the family's cap is multiplied by this (and never goes below 1).
 DECREASE_FACTOR = 0.5
-#: Adaptive caps: each successful answer adds 1/cap, so the cap grows by about 1 per cap answers.
-RECOVERY_STEP = 1.0
+#: Adaptive caps: after the first 429, each successful answer adds this/cap, so the cap grows by
+#: about this much per round of requests. Slow, so N processes climbing together overshoot rarely.
+RECOVERY_STEP = 0.25
 
 #: Whether a :class:`LocalCoordinator` adapts to 429s unless told otherwise.
 ADAPTIVE_BY_DEFAULT = True
@@ -63,11 +64,15 @@ class Coordinator(Protocol):
 class _Gate:
     """One family's cap in one process: a FIFO counting semaphore whose size may move (AIMD)."""
 
-    def __init__(self, cap: int, *, adaptive: bool):
+    def __init__(self, cap: int, *, adaptive: bool, start_low: bool):
         self.cap = cap
         self.adaptive = adaptive
+        #: Adaptive caps start at 1 and grow by one per success until the first 429 or the cap
+        #: ("slow start": a round of requests doubles it), so processes starting together do not
+        #: open with a burst of N times the cap.
+        self.slow_start = adaptive and start_low
         #: The current cap; a float so that additive increase can climb by fractions.
-        self.limit = float(cap)
+        self.limit = 1.0 if self.slow_start else float(cap)
         self.in_use = 0
         #: Bumped on each decrease; a 429 of a slot taken before the last decrease is old news.
         self.epoch = 0
@@ -107,12 +112,14 @@ class _Gate:
         if not self.adaptive:
             return
         if status == 429:
+            self.slow_start = False
             # One decrease per round of requests: the other 429s of the same burst say nothing new.
             if epoch == self.epoch:
                 self.limit = max(1.0, self.limit * DECREASE_FACTOR)
                 self.epoch += 1
         elif self.limit < self.cap:
-            self.limit = min(float(self.cap), self.limit + RECOVERY_STEP / self.limit)
+            step = 1.0 if self.slow_start else RECOVERY_STEP / self.limit
+            self.limit = min(float(self.cap), self.limit + step)
             self._wake()
 
 
@@ -130,9 +137,10 @@ class _LocalSlot:
 class LocalCoordinator:
     """The caps of one process: a FIFO semaphore per cap family (the default coordinator).
 
-    With ``adaptive=True`` (the default) a family's cap halves when the API answers 429 (other
-    processes are using the same account) and climbs back by about one slot per cap's worth of
-    successful answers, never above the client's cap. Processes that share an account without a
+    With ``adaptive=True`` (the default) a family's cap starts at 1 and doubles with each round of
+    successful answers up to the client's cap; when the API answers 429 (other processes use the same
+    account) it halves, then climbs back by a quarter of a slot per round of successful answers,
+    never above the client's cap. Processes that share an account without a
     shared coordinator so settle on their share instead of storming the API with retries.
 
     One coordinator may be given to several clients of the same account in a process: they then share
@@ -140,17 +148,20 @@ class LocalCoordinator:
 
     Args:
         adaptive: lower a family's cap on 429 answers and raise it again after successes.
+        start_low: when adaptive, start each family's cap at 1 and double it per round of
+            successful answers (as above); False starts at the full cap.
     """
 
-    def __init__(self, *, adaptive: bool = ADAPTIVE_BY_DEFAULT):
+    def __init__(self, *, adaptive: bool = ADAPTIVE_BY_DEFAULT, start_low: bool = True):
         self.adaptive = adaptive
+        self.start_low = start_low
         self._upload_concurrency: int | None = None
         self._query_concurrency: int | None = None
         self._bound: dict[tuple[str, int, int], LocalCoordinator] = {}
         self._gates: dict[str, _Gate] = {}
 
     def __repr__(self) -> str:
-        return f"LocalCoordinator(adaptive={self.adaptive!r})"
+        return f"LocalCoordinator(adaptive={self.adaptive!r}, start_low={self.start_low!r})"
 
     def bind(
         self, account_id: str, *, upload_concurrency: int, query_concurrency: int
@@ -159,7 +170,9 @@ class LocalCoordinator:
         key = (account_id, upload_concurrency, query_concurrency)
         bound = self._bound.get(key)
         if bound is None:
-            bound = self._bound[key] = LocalCoordinator(adaptive=self.adaptive)
+            bound = self._bound[key] = LocalCoordinator(
+                adaptive=self.adaptive, start_low=self.start_low
+            )
             bound._upload_concurrency = upload_concurrency
             bound._query_concurrency = query_concurrency
         return bound
@@ -177,7 +190,9 @@ class LocalCoordinator:
     def _gate(self, family: str) -> _Gate:
         gate = self._gates.get(family)
         if gate is None:
-            gate = self._gates[family] = _Gate(self.cap_of(family), adaptive=self.adaptive)
+            gate = self._gates[family] = _Gate(
+                self.cap_of(family), adaptive=self.adaptive, start_low=self.start_low
+            )
         return gate
 
     @asynccontextmanager

@@ -5,9 +5,8 @@ server-time deadline of the lease. Lua scripts purge expired leases, count and g
 process killed mid-request gives its slots back when their leases run out, and a held lease is
 renewed by a background task while its request runs. Waiters queue in a second sorted set scored by
 ticket; a released slot is handed straight to the oldest live waiter, who is woken through a list it
-blocks on (BLPOP), so no process polls in a loop and none is starved. In each process only one waiter
-per family queues in Redis at a time (the others wait on a local lock), so a process holds one place
-in the queue: slots go round the processes in turn.
+blocks on (BLPOP), so no process polls in a loop and none is starved: slots go to waiters in the order
+they asked, whichever process they are in.
 
 redis-py is an optional dependency (``pip install clevertap-async[redis]``), imported when a
 coordinator is created.
@@ -21,6 +20,7 @@ import logging
 import os
 import random
 import socket
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -141,8 +141,9 @@ class _Keys:
 class _Shared:
     """What every account view of one coordinator shares: the connection, scripts and Redis's health."""
 
-    def __init__(self, redis: Redis, errors: tuple[type[BaseException], ...]):
+    def __init__(self, redis: Redis, blocking: Redis, errors: tuple[type[BaseException], ...]):
         self.redis = redis
+        self.blocking = blocking
         self.errors = errors
         self.acquire: AsyncScript = redis.register_script(_ACQUIRE)
         self.release: AsyncScript = redis.register_script(_RELEASE)
@@ -174,9 +175,10 @@ class RedisCoordinator:
     ``retry_seconds``; ``"fail"`` raises :class:`CoordinatorUnavailableError` instead.
 
     Args:
-        url: a redis-py URL (``redis://``, ``rediss://`` or ``unix://``).
+        url: a redis-py URL (``redis://``, ``rediss://`` or ``unix://``); it may carry the namespace
+            as ``?namespace=NAME``.
         namespace: separates groups of workers that should not share caps (tests, staging); the keys
-            are also scoped by account ID.
+            are also scoped by account ID. Defaults to the URL's, else ``"default"``.
         upload_concurrency: the account's cap on ``/1/upload`` requests in flight, across all workers.
         query_concurrency: the account's cap on requests in flight per other API, across all workers.
         rates: requests per second per cap family, across all workers (campaign creation: 1).
@@ -197,7 +199,7 @@ class RedisCoordinator:
         self,
         url: str,
         *,
-        namespace: str = "default",
+        namespace: str | None = None,
         upload_concurrency: int = _limits.UPLOAD_CONCURRENCY,
         query_concurrency: int = _limits.QUERY_CONCURRENCY,
         rates: Mapping[str, float] | None = None,
@@ -224,7 +226,8 @@ class RedisCoordinator:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
         redis_asyncio, retry, errors = _import_redis()
-        self.namespace = namespace
+        url, url_namespace = _split_namespace(url)
+        self.namespace = namespace or url_namespace or "default"
         self.upload_concurrency = upload_concurrency
         self.query_concurrency = query_concurrency
         self.rates = dict(
@@ -237,9 +240,8 @@ class RedisCoordinator:
         self.on_unavailable = on_unavailable
         self.retry_seconds = retry_seconds
         self.account_id = account_id
-        # A waiter blocks in Redis at most this long before it looks again (for leases that ran out);
-        # below the command timeout, so a blocked read is never mistaken for a dead server.
-        self._poll_seconds = min(0.25, command_timeout / 2)
+        # A waiter blocks in Redis at most this long before it looks again (for leases that ran out).
+        self._poll_seconds = 0.5
         # How long a waiter's place (and a slot handed to it) lasts without it showing up.
         self._wait_ms = int((4 * self._poll_seconds + 2 * command_timeout) * 1000)
         self._lease_ms = int(lease_seconds * 1000)
@@ -252,15 +254,23 @@ class RedisCoordinator:
                 # Retries are this class's business: a dead Redis must be noticed at once.
                 retry=retry,
             ),
+            # Waiters block in BLPOP for up to a poll: their reads may take that much longer.
+            redis_asyncio.Redis.from_url(
+                url,
+                socket_connect_timeout=connect_timeout,
+                socket_timeout=command_timeout + self._poll_seconds,
+                retry=retry,
+            ),
             errors,
         )
         self._owner = True
-        self._local = LocalCoordinator(adaptive=adaptive).bind(
+        # Redis keeps the account under its caps; the local ones stand in when Redis is down, so
+        # they start at the full cap.
+        self._local = LocalCoordinator(adaptive=adaptive, start_low=False).bind(
             account_id or "",
             upload_concurrency=upload_concurrency,
             query_concurrency=query_concurrency,
         )
-        self._locks: dict[str, asyncio.Lock] = {}
         self._keys: dict[str, _Keys] = {}
         self._rng = random.Random()
         self._token_prefix = f"{socket.gethostname()}:{os.getpid()}:"
@@ -287,6 +297,7 @@ class RedisCoordinator:
         if self._shared.background:
             await asyncio.gather(*self._shared.background, return_exceptions=True)
         await self._shared.redis.aclose()
+        await self._shared.blocking.aclose()
 
     def bind(
         self, account_id: str, *, upload_concurrency: int, query_concurrency: int
@@ -306,7 +317,6 @@ class RedisCoordinator:
             upload_concurrency=min(upload_concurrency, self.upload_concurrency),
             query_concurrency=min(query_concurrency, self.query_concurrency),
         )
-        view._locks = {}
         view._keys = {}
         return view
 
@@ -352,10 +362,8 @@ class RedisCoordinator:
             shared.down_until = loop.time() + self.retry_seconds
         keys = self._keys_of(family)
         try:
-            lock = self._locks.setdefault(family, asyncio.Lock())
-            async with lock:  # one waiter per family and process queues in Redis
-                token = await self._claim(keys, family)
-            lease = _Lease(self, keys, family, token)
+            token, handed_over = await self._claim(keys, family)
+            lease = _Lease(self, keys, family, token, renew_now=handed_over)
             rate = self.rates.get(family)
             if rate:
                 try:
@@ -372,11 +380,17 @@ class RedisCoordinator:
             logger.warning("Redis coordinator reachable again; sharing the caps through it")
         return lease
 
-    async def _claim(self, keys: _Keys, family: str) -> str:
-        """Queue for a slot and wait until it is granted; return the lease's token."""
+    async def _claim(self, keys: _Keys, family: str) -> tuple[str, bool]:
+        """Queue for a slot and wait until it is granted; return its token and whether it was handed over."""
         shared = self._shared
         token = self._token_prefix + uuid.uuid4().hex[:16]
-        args: list[str | int] = [token, self.cap_of(family), self._lease_ms, self._wait_ms, self._ttl_ms]
+        args: list[str | int] = [
+            token,
+            self.cap_of(family),
+            self._lease_ms,
+            self._wait_ms,
+            self._ttl_ms,
+        ]
         try:
             while not await shared.acquire(
                 keys=[keys.holders, keys.queue, keys.waiting, keys.ticket, keys.wake], args=args
@@ -384,13 +398,16 @@ class RedisCoordinator:
                 # Woken by a release handing this token a slot, or after a jittered poll for
                 # leases that ran out.
                 wait = self._poll_seconds * self._rng.uniform(0.5, 1.0)
-                await shared.redis.blpop([keys.wake + token], timeout=wait)
+                if await shared.blocking.blpop([keys.wake + token], timeout=wait):
+                    # Handed over with a short lease; the renewer lengthens it at once, off the
+                    # request's path.
+                    return token, True
         except shared.errors:
             raise  # Redis is unreachable: the lease runs out, and a release would wait in vain
         except BaseException:
             await _Lease(self, keys, family, token, renew=False).end()
             raise
-        return token
+        return token, False
 
     def _unavailable(self, exc: BaseException) -> None:
         reason = f"{type(exc).__name__}: {exc}"
@@ -425,18 +442,21 @@ class _Lease:
         token: str,
         *,
         renew: bool = True,
+        renew_now: bool = False,
     ):
         self._coordinator = coordinator
         self._keys = keys
         self._family = family
         self._token = token
-        self._renewer = asyncio.create_task(self._renew()) if renew else None
+        self._renewer = asyncio.create_task(self._renew(renew_now)) if renew else None
 
-    async def _renew(self) -> None:
+    async def _renew(self, now: bool) -> None:
         coordinator = self._coordinator
         shared = coordinator._shared
         while True:
-            await asyncio.sleep(coordinator.lease_seconds / 3)
+            if not now:
+                await asyncio.sleep(coordinator.lease_seconds / 3)
+            now = False
             try:
                 await shared.renew(
                     keys=[self._keys.holders], args=[coordinator._lease_ms, self._token]
@@ -466,6 +486,17 @@ class _Lease:
         except shared.errors as exc:
             # The lease runs out by itself; nothing is lost but the slot's time.
             logger.debug("could not release a Redis lease (%s); it will run out", exc)
+
+
+def _split_namespace(url: str) -> tuple[str, str | None]:
+    """Take a ``namespace`` query parameter out of a Redis URL (redis-py would refuse it)."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    namespaces = [value for name, value in query if name == "namespace"]
+    if not namespaces:
+        return url, None
+    rest = urllib.parse.urlencode([(name, value) for name, value in query if name != "namespace"])
+    return urllib.parse.urlunsplit(parts._replace(query=rest)), namespaces[-1]
 
 
 def _import_redis() -> tuple[Any, Any, tuple[type[BaseException], ...]]:
