@@ -41,6 +41,14 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     alone = await _measure(fake, 1, total, UNCOORDINATED)
     rows.append(_rate_row("one process alone at the cap", total, alone))
+    # What adaptive caps (the default) cost a process that has the account to itself.
+    alone_adaptive = await _measure(fake, 1, total, ADAPTIVE)
+    ratio = alone.timed.seconds / alone_adaptive.timed.seconds
+    rows.append(
+        _rate_row(
+            "one process alone, adaptive", total, alone_adaptive, ratio=ratio, ratio_to="of alone"
+        )
+    )
     for label, coordinator in (
         ("uncoordinated", UNCOORDINATED),
         ("adaptive", ADAPTIVE),
