@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from . import _limits
+from . import _limits, _protocol
 from ._coordination import ADAPTIVE_BY_DEFAULT, LocalCoordinator, Slot
 from ._errors import ConfigurationError, CoordinatorUnavailableError
 
@@ -322,7 +322,9 @@ class RedisCoordinator:
 
     def cap_of(self, family: str) -> int:
         """The family's cap across all workers."""
-        return self.upload_concurrency if family == "upload" else self.query_concurrency
+        return (
+            self.upload_concurrency if family == _protocol.UPLOAD_FAMILY else self.query_concurrency
+        )
 
     @asynccontextmanager
     async def acquire(self, family: str) -> AsyncIterator[Slot]:

@@ -28,7 +28,8 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 def client_from(args: argparse.Namespace, **options: Any) -> CleverTap:
     """Return a client configured from the connection options and the environment."""
-    url = args.coordinator or os.environ.get(COORDINATOR_VARIABLE)
+    # getattr: the demo builds its namespaces by hand, without this option.
+    url = getattr(args, "coordinator", None) or os.environ.get(COORDINATOR_VARIABLE)
     if url:
         options["coordinator"] = url  # given as a URL, the client closes it with itself
     return CleverTap(args.account_id, args.passcode, args.region, base_url=args.base_url, **options)
