@@ -166,7 +166,16 @@ class LocalCoordinator:
     def bind(
         self, account_id: str, *, upload_concurrency: int, query_concurrency: int
     ) -> LocalCoordinator:
-        """Return this coordinator's caps for one account (the same object for the same arguments)."""
+        """Return this coordinator's caps for one account (the same object for the same arguments).
+
+        Args:
+            account_id: the account the client talks to.
+            upload_concurrency: the cap on ``/1/upload`` requests in flight.
+            query_concurrency: the cap on requests in flight per other API.
+
+        Returns:
+            A coordinator holding those caps, shared by every client bound with the same arguments.
+        """
         key = (account_id, upload_concurrency, query_concurrency)
         bound = self._bound.get(key)
         if bound is None:

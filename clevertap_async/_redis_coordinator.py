@@ -39,67 +39,67 @@ logger = logging.getLogger("clevertap_async")
 
 INSTALL_HINT = "pip install clevertap-async[redis]"
 
-# Shared by the scripts: the server's clock in ms, then expired leases and vanished waiters dropped.
+# Shared by the acquire and release scripts. KEYS: holders, queue, alive, wake prefix (then the
+# script's own). ARGV: token, cap, lease ms, wait ms (then the script's own). Reads the server's clock
+# in ms, drops expired leases and vanished waiters, and defines hand_over(): free slots go to the oldest
+# waiters (with a full lease), each woken through its own list.
 _PRELUDE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local holders, queue, alive = KEYS[1], KEYS[2], KEYS[3]
+local holders, queue, alive, wake = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local token, cap = ARGV[1], tonumber(ARGV[2])
+local lease, wait = tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
 local gone = redis.call('ZRANGEBYSCORE', alive, '-inf', now)
 for _, member in ipairs(gone) do redis.call('ZREM', queue, member) end
 redis.call('ZREMRANGEBYSCORE', alive, '-inf', now)
+local function hand_over()
+  local free = cap - redis.call('ZCARD', holders)
+  while free > 0 do
+    local first = redis.call('ZRANGE', queue, 0, 0)[1]
+    if not first then return end
+    redis.call('ZREM', queue, first)
+    redis.call('ZREM', alive, first)
+    redis.call('ZADD', holders, now + lease, first)
+    redis.call('RPUSH', wake .. first, '1')
+    redis.call('PEXPIRE', wake .. first, wait)
+    free = free - 1
+  end
+end
 """
 
-# KEYS: holders, queue, alive, ticket counter, wake prefix. ARGV: token, cap, lease ms, wait ms,
-# key ttl ms. Returns 1 when the token holds a slot (granted now or handed over by a release), else 0.
+# KEYS[5]: the ticket counter. ARGV[5]: the keys' time to live in ms. Queues the token (once), hands
+# out free slots oldest first, and returns 1 when the token holds a slot, else 0.
 _ACQUIRE = (
     _PRELUDE
     + """
-local token, cap = ARGV[1], tonumber(ARGV[2])
-local lease, wait, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
+for _, key in ipairs({holders, queue, alive, KEYS[5]}) do
+  redis.call('PEXPIRE', key, tonumber(ARGV[5]))
+end
+if not redis.call('ZSCORE', holders, token) then
+  if not redis.call('ZSCORE', queue, token) then
+    redis.call('ZADD', queue, redis.call('INCR', KEYS[5]), token)
+  end
+  redis.call('ZADD', alive, now + wait, token)
+  hand_over()
+end
 if redis.call('ZSCORE', holders, token) then
-  redis.call('ZADD', holders, now + lease, token)
-  redis.call('DEL', KEYS[5] .. token)
+  redis.call('DEL', wake .. token)
   return 1
 end
-if not redis.call('ZSCORE', queue, token) then
-  redis.call('ZADD', queue, redis.call('INCR', KEYS[4]), token)
-end
-local free = cap - redis.call('ZCARD', holders)
-if free > 0 and redis.call('ZRANK', queue, token) < free then
-  redis.call('ZREM', queue, token)
-  redis.call('ZREM', alive, token)
-  redis.call('ZADD', holders, now + lease, token)
-  return 1
-end
-redis.call('ZADD', alive, now + wait, token)
 return 0
 """
 )
 
-# KEYS: holders, queue, alive, wake prefix. ARGV: token, cap, wait ms. Gives the token's slot (or its
-# place in the queue) back and hands free slots to the oldest waiters, waking each through its list.
+# Gives the token's slot (or its place in the queue) back and hands free slots to the oldest waiters.
 _RELEASE = (
     _PRELUDE
     + """
-local token, cap, wait = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREM', holders, token)
 redis.call('ZREM', queue, token)
 redis.call('ZREM', alive, token)
-redis.call('DEL', KEYS[4] .. token)
-local free = cap - redis.call('ZCARD', holders)
-while free > 0 do
-  local first = redis.call('ZRANGE', queue, 0, 0)[1]
-  if not first then break end
-  redis.call('ZREM', queue, first)
-  redis.call('ZREM', alive, first)
-  -- A short lease until the waiter claims it, so a waiter that died meanwhile costs little.
-  redis.call('ZADD', holders, now + wait, first)
-  redis.call('RPUSH', KEYS[4] .. first, '1')
-  redis.call('PEXPIRE', KEYS[4] .. first, wait)
-  free = free - 1
-end
+redis.call('DEL', wake .. token)
+hand_over()
 return 0
 """
 )
@@ -240,8 +240,9 @@ class RedisCoordinator:
         self.on_unavailable = on_unavailable
         self.retry_seconds = retry_seconds
         self.account_id = account_id
-        # A waiter blocks in Redis at most this long before it looks again (for leases that ran out).
-        self._poll_seconds = 0.5
+        # A waiter blocks in Redis at most this long before it looks again. Releases wake waiters;
+        # polls only matter for leases that ran out (a dead process), which any script call notices.
+        self._poll_seconds = 1.0
         # How long a waiter's place (and a slot handed to it) lasts without it showing up.
         self._wait_ms = int((4 * self._poll_seconds + 2 * command_timeout) * 1000)
         self._lease_ms = int(lease_seconds * 1000)
@@ -364,8 +365,7 @@ class RedisCoordinator:
             shared.down_until = loop.time() + self.retry_seconds
         keys = self._keys_of(family)
         try:
-            token, handed_over = await self._claim(keys, family)
-            lease = _Lease(self, keys, family, token, renew_now=handed_over)
+            lease = _Lease(self, keys, family, await self._claim(keys, family))
             rate = self.rates.get(family)
             if rate:
                 try:
@@ -382,10 +382,11 @@ class RedisCoordinator:
             logger.warning("Redis coordinator reachable again; sharing the caps through it")
         return lease
 
-    async def _claim(self, keys: _Keys, family: str) -> tuple[str, bool]:
-        """Queue for a slot and wait until it is granted; return its token and whether it was handed over."""
+    async def _claim(self, keys: _Keys, family: str) -> str:
+        """Queue for a slot and wait until it is granted; return the lease's token."""
         shared = self._shared
         token = self._token_prefix + uuid.uuid4().hex[:16]
+        keys_of_script = [keys.holders, keys.queue, keys.waiting, keys.wake, keys.ticket]
         args: list[str | int] = [
             token,
             self.cap_of(family),
@@ -394,22 +395,17 @@ class RedisCoordinator:
             self._ttl_ms,
         ]
         try:
-            while not await shared.acquire(
-                keys=[keys.holders, keys.queue, keys.waiting, keys.ticket, keys.wake], args=args
-            ):
-                # Woken by a release handing this token a slot, or after a jittered poll for
-                # leases that ran out.
+            while not await shared.acquire(keys=keys_of_script, args=args):
+                # Woken by a release handing this token a slot, or after a jittered poll.
                 wait = self._poll_seconds * self._rng.uniform(0.5, 1.0)
                 if await shared.blocking.blpop([keys.wake + token], timeout=wait):
-                    # Handed over with a short lease; the renewer lengthens it at once, off the
-                    # request's path.
-                    return token, True
+                    break  # handed over, with a full lease
         except shared.errors:
             raise  # Redis is unreachable: the lease runs out, and a release would wait in vain
         except BaseException:
             await _Lease(self, keys, family, token, renew=False).end()
             raise
-        return token, False
+        return token
 
     def _unavailable(self, exc: BaseException) -> None:
         reason = f"{type(exc).__name__}: {exc}"
@@ -444,21 +440,18 @@ class _Lease:
         token: str,
         *,
         renew: bool = True,
-        renew_now: bool = False,
     ):
         self._coordinator = coordinator
         self._keys = keys
         self._family = family
         self._token = token
-        self._renewer = asyncio.create_task(self._renew(renew_now)) if renew else None
+        self._renewer = asyncio.create_task(self._renew()) if renew else None
 
-    async def _renew(self, now: bool) -> None:
+    async def _renew(self) -> None:
         coordinator = self._coordinator
         shared = coordinator._shared
         while True:
-            if not now:
-                await asyncio.sleep(coordinator.lease_seconds / 3)
-            now = False
+            await asyncio.sleep(coordinator.lease_seconds / 3)
             try:
                 await shared.renew(
                     keys=[self._keys.holders], args=[coordinator._lease_ms, self._token]
@@ -483,7 +476,12 @@ class _Lease:
         try:
             await shared.release(
                 keys=[keys.holders, keys.queue, keys.waiting, keys.wake],
-                args=[self._token, coordinator.cap_of(self._family), coordinator._wait_ms],
+                args=[
+                    self._token,
+                    coordinator.cap_of(self._family),
+                    coordinator._lease_ms,
+                    coordinator._wait_ms,
+                ],
             )
         except shared.errors as exc:
             # The lease runs out by itself; nothing is lost but the slot's time.
