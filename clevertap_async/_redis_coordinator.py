@@ -6,7 +6,8 @@ process killed mid-request gives its slots back when their leases run out, and a
 renewed by a background task while its request runs. Waiters queue in a second sorted set scored by
 ticket; a released slot is handed straight to the oldest live waiter, who is woken through a list it
 blocks on (BLPOP), so no process polls in a loop and none is starved: slots go to waiters in the order
-they asked, whichever process they are in.
+they asked, whichever process they are in. A process queues at most a few waiters per family in Redis
+at once; the rest wait their turn locally.
 
 redis-py is an optional dependency (``pip install clevertap-async[redis]``), imported when a
 coordinator is created.
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("clevertap_async")
 
 INSTALL_HINT = "pip install clevertap-async[redis]"
+
+#: Waiters of one family that queue in Redis at once from one process (the others wait their turn
+#: locally): enough to take several freed slots at once, few enough that their polls cost little.
+WAITERS_PER_PROCESS = 4
 
 # Shared by the acquire and release scripts. KEYS: holders, queue, alive, wake prefix (then the
 # script's own). ARGV: token, cap, lease ms, wait ms (then the script's own). Reads the server's clock
@@ -242,9 +247,9 @@ class RedisCoordinator:
         self.account_id = account_id
         # A waiter blocks in Redis at most this long before it looks again. Releases wake waiters;
         # polls only matter for leases that ran out (a dead process), which any script call notices.
-        self._poll_seconds = 1.0
-        # How long a waiter's place (and a slot handed to it) lasts without it showing up.
-        self._wait_ms = int((4 * self._poll_seconds + 2 * command_timeout) * 1000)
+        self._poll_seconds = 2.0
+        # How long a waiter's place lasts without it showing up.
+        self._wait_ms = int((2 * self._poll_seconds + 2 * command_timeout) * 1000)
         self._lease_ms = int(lease_seconds * 1000)
         self._ttl_ms = self._lease_ms + self._wait_ms + 60_000
         self._shared = _Shared(
@@ -273,6 +278,7 @@ class RedisCoordinator:
             query_concurrency=query_concurrency,
         )
         self._keys: dict[str, _Keys] = {}
+        self._queueing: dict[str, asyncio.Semaphore] = {}
         self._rng = random.Random()
         self._token_prefix = f"{socket.gethostname()}:{os.getpid()}:"
 
@@ -319,6 +325,7 @@ class RedisCoordinator:
             query_concurrency=min(query_concurrency, self.query_concurrency),
         )
         view._keys = {}
+        view._queueing = {}
         return view
 
     def cap_of(self, family: str) -> int:
@@ -365,7 +372,14 @@ class RedisCoordinator:
             shared.down_until = loop.time() + self.retry_seconds
         keys = self._keys_of(family)
         try:
-            lease = _Lease(self, keys, family, await self._claim(keys, family))
+            queueing = self._queueing.get(family)
+            if queueing is None:
+                queueing = self._queueing[family] = asyncio.Semaphore(
+                    min(self.cap_of(family), WAITERS_PER_PROCESS)
+                )
+            async with queueing:
+                token = await self._claim(keys, family)
+            lease = _Lease(self, keys, family, token)
             rate = self.rates.get(family)
             if rate:
                 try:
