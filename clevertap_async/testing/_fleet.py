@@ -24,6 +24,7 @@ import orjson
 from .._client import CleverTap
 from .._coordination import Coordinator, LocalCoordinator
 from .._redis_coordinator import RedisCoordinator
+from .._retry import RetryPolicy
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
 
 #: ``--coordinator`` values that are not a Redis URL.
@@ -79,7 +80,7 @@ async def run(args: argparse.Namespace) -> None:
             DEFAULT_PASSCODE,
             base_url=args.base_url,
             coordinator=coordinator,
-            max_retries=args.max_retries,
+            retry=RetryPolicy(max_retries=args.max_retries),
         )
         async with client as ct:
             started = time.perf_counter()

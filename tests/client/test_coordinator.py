@@ -7,9 +7,8 @@ import logging
 
 import pytest
 
-from clevertap_async import Backoff, LocalCoordinator
+from clevertap_async import LocalCoordinator, RetryPolicy
 from clevertap_async._coordination import RECOVERY_STEP
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 
 BULLETIN = "/1/targets/trigger.json"
@@ -19,7 +18,9 @@ BODY = {"name": "N", "business_event": "E", "properties": {}, "c-by": "a@b.co", 
 async def burst(fake: FakeCleverTap, coordinators: list[LocalCoordinator], each: int) -> None:
     """Clients with the given coordinators send ``each`` bulletins at once, the fake slow to answer."""
     fake.faults.inject("latency", seconds=0.02)
-    clients = [fake.client(coordinator=c, backoff=Backoff(initial=0.01)) for c in coordinators]
+    clients = [
+        fake.client(coordinator=c, retry=RetryPolicy(initial_delay=0.01)) for c in coordinators
+    ]
     async with clients[0] as first, clients[1] as second:
         # Throttled requests may run out of retries: what counts is what the fake saw.
         await asyncio.gather(
@@ -49,7 +50,7 @@ async def test_a_429_lowers_an_adaptive_cap_and_successes_raise_it(fake: FakeCle
     coordinator = LocalCoordinator(start_low=False)
     caps = coordinator.bind(fake.account_id, upload_concurrency=15, query_concurrency=3)
     fake.faults.inject("status", status=429, times=1, path=BULLETIN)
-    async with fake.client(coordinator=coordinator, backoff=NO_BACKOFF) as ct:
+    async with fake.client(coordinator=coordinator, retry=RetryPolicy.no_wait()) as ct:
         await ct.request("POST", BULLETIN, json=BODY)  # 429, then a retry that succeeds
         assert caps.current_limit(BULLETIN) == pytest.approx(1.5 + RECOVERY_STEP / 1.5)
         for _ in range(10):
@@ -60,7 +61,7 @@ async def test_a_429_lowers_an_adaptive_cap_and_successes_raise_it(fake: FakeCle
 async def test_a_fixed_cap_ignores_429s(fake: FakeCleverTap) -> None:
     coordinator = LocalCoordinator(adaptive=False)
     fake.faults.inject("status", status=429, times=1, path=BULLETIN)
-    async with fake.client(coordinator=coordinator, backoff=NO_BACKOFF) as ct:
+    async with fake.client(coordinator=coordinator, retry=RetryPolicy.no_wait()) as ct:
         await ct.request("POST", BULLETIN, json=BODY)
     caps = coordinator.bind(fake.account_id, upload_concurrency=15, query_concurrency=3)
     assert caps.current_limit(BULLETIN) == 3
