@@ -55,6 +55,7 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CoordinatorUnavailableError",
     "CountTimeoutError",
     "CursorExpiredError",
     "MalformedResponseError",
