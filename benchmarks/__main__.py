@@ -44,6 +44,12 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help="events each fleet worker uploads (default 50000; 5000 with --quick)",
     )
+    parser.add_argument(
+        "--fleet-repeats",
+        type=int,
+        default=2,
+        help="runs of each fleet variant; the fastest counts",
+    )
     args = parser.parse_args()
     args.cores = os.cpu_count()
     return args

@@ -39,24 +39,41 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     per_worker = args.fleet_records or (5_000 if args.quick else 50_000)
     total = per_worker * WORKERS
     rows: list[Row] = []
-    alone = await _measure(fake, 1, total, UNCOORDINATED)
+    variants = {
+        "alone": (1, total, UNCOORDINATED),
+        "alone, adaptive": (1, total, ADAPTIVE),
+        "uncoordinated": (WORKERS, per_worker, UNCOORDINATED),
+        "adaptive": (WORKERS, per_worker, ADAPTIVE),
+        "Redis coordinator": (WORKERS, per_worker, REDIS_URL),
+    }
+    # Variants take turns and the fastest run of each counts, as in the other benchmarks: a noisy
+    # spell on a shared machine then falls on all of them alike.
+    best: dict[str, _Measured] = {}
+    for round_ in range(args.fleet_repeats):
+        for label, (workers, records, coordinator) in variants.items():
+            print(
+                f"  fleet {round_ + 1}/{args.fleet_repeats}: {label} ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            measured = await _measure(fake, workers, records, coordinator)
+            if label not in best or measured.timed.seconds < best[label].timed.seconds:
+                best[label] = measured
+    alone = best["alone"]
     rows.append(_rate_row("one process alone at the cap", total, alone))
     # What adaptive caps (the default) cost a process that has the account to itself.
-    alone_adaptive = await _measure(fake, 1, total, ADAPTIVE)
-    ratio = alone.timed.seconds / alone_adaptive.timed.seconds
+    ratio = alone.timed.seconds / best["alone, adaptive"].timed.seconds
     rows.append(
         _rate_row(
-            "one process alone, adaptive", total, alone_adaptive, ratio=ratio, ratio_to="of alone"
+            "one process alone, adaptive",
+            total,
+            best["alone, adaptive"],
+            ratio=ratio,
+            ratio_to="of alone",
         )
     )
-    for label, coordinator in (
-        ("uncoordinated", UNCOORDINATED),
-        ("adaptive", ADAPTIVE),
-        ("Redis coordinator", REDIS_URL),
-    ):
-        print(f"  fleet: {label} ...", file=sys.stderr, flush=True)
-        measured = await _measure(fake, WORKERS, per_worker, coordinator)
-        rows += _rows(label, total, measured, alone)
+    for label in ("uncoordinated", "adaptive", "Redis coordinator"):
+        rows += _rows(label, total, best[label], alone)
     await fake.set_latency(0)
     rows.append(Row(NAME, f"slots back after SIGKILL (lease {LEASE:g} s)", await _recovery(), "s"))
     return rows
