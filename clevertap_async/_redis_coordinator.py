@@ -109,11 +109,14 @@ return 0
 """
 )
 
-# KEYS: holders. ARGV: lease ms, token. Extends a lease still held; returns 0 if it had run out.
+# KEYS: holders. ARGV: lease ms, token, key ttl ms. Extends a lease still held (and the set's life, for
+# a request that outlasts every other); returns 0 if it had run out.
 _RENEW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[2])
+local renewed = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return renewed
 """
 
 # KEYS: next-send time. ARGV: interval ms. Reserves the next send time of a rate-limited family
@@ -468,7 +471,8 @@ class _Lease:
             await asyncio.sleep(coordinator.lease_seconds / 3)
             try:
                 await shared.renew(
-                    keys=[self._keys.holders], args=[coordinator._lease_ms, self._token]
+                    keys=[self._keys.holders],
+                    args=[coordinator._lease_ms, self._token, coordinator._ttl_ms],
                 )
             except shared.errors as exc:
                 logger.debug("could not renew a Redis lease (%s); it may run out", exc)
