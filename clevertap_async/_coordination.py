@@ -23,6 +23,10 @@ DECREASE_FACTOR = 0.5
 #: about this much per round of requests. Slow, so N processes climbing together overshoot rarely.
 RECOVERY_STEP = 0.25
 
+#: Adaptive caps: until the first 429 each successful answer adds this, so a round of requests
+#: multiplies the cap by 1.5 (doubling made four processes starting together overshoot by 17).
+SLOW_START_STEP = 0.5
+
 #: Whether a :class:`LocalCoordinator` adapts to 429s unless told otherwise.
 ADAPTIVE_BY_DEFAULT = True
 
@@ -67,9 +71,9 @@ class _Gate:
     def __init__(self, cap: int, *, adaptive: bool, start_low: bool):
         self.cap = cap
         self.adaptive = adaptive
-        #: Adaptive caps start at 1 and grow by one per success until the first 429 or the cap
-        #: ("slow start": a round of requests doubles it), so processes starting together do not
-        #: open with a burst of N times the cap.
+        #: Adaptive caps start at 1 and grow by half a slot per success until the first 429 or the
+        #: cap ("slow start": a round of requests multiplies it by 1.5), so processes starting
+        #: together do not open with a burst of N times the cap.
         self.slow_start = adaptive and start_low
         #: The current cap; a float so that additive increase can climb by fractions.
         self.limit = 1.0 if self.slow_start else float(cap)
@@ -118,7 +122,7 @@ class _Gate:
                 self.limit = max(1.0, self.limit * DECREASE_FACTOR)
                 self.epoch += 1
         elif self.limit < self.cap:
-            step = 1.0 if self.slow_start else RECOVERY_STEP / self.limit
+            step = SLOW_START_STEP if self.slow_start else RECOVERY_STEP / self.limit
             self.limit = min(float(self.cap), self.limit + step)
             self._wake()
 
@@ -137,8 +141,8 @@ class _LocalSlot:
 class LocalCoordinator:
     """The caps of one process: a FIFO semaphore per cap family (the default coordinator).
 
-    With ``adaptive=True`` (the default) a family's cap starts at 1 and doubles with each round of
-    successful answers up to the client's cap; when the API answers 429 (other processes use the same
+    With ``adaptive=True`` (the default) a family's cap starts at 1 and grows by half with each
+    round of successful answers up to the client's cap; when the API answers 429 (other processes use the same
     account) it halves, then climbs back by a quarter of a slot per round of successful answers,
     never above the client's cap. Processes that share an account without a
     shared coordinator so settle on their share instead of storming the API with retries.
@@ -148,8 +152,8 @@ class LocalCoordinator:
 
     Args:
         adaptive: lower a family's cap on 429 answers and raise it again after successes.
-        start_low: when adaptive, start each family's cap at 1 and double it per round of
-            successful answers (as above); False starts at the full cap.
+        start_low: when adaptive, start each family's cap at 1 and grow it per round of successful
+            answers (as above); False starts at the full cap.
     """
 
     def __init__(self, *, adaptive: bool = ADAPTIVE_BY_DEFAULT, start_low: bool = True):

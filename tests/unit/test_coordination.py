@@ -55,13 +55,13 @@ async def answer(coordinator: LocalCoordinator, status: int, family: str = "uplo
         slot.answered(status)
 
 
-async def test_adaptive_caps_start_at_1_and_double_per_round_up_to_the_cap() -> None:
+async def test_adaptive_caps_start_at_1_and_grow_by_half_a_slot_per_answer_up_to_the_cap() -> None:
     coordinator = bound(adaptive=True)
     assert coordinator.current_limit("upload") == 1
-    for expected in (2, 3, 4):
+    for expected in (1.5, 2, 2.5):
         await answer(coordinator, 200)
         assert coordinator.current_limit("upload") == expected
-    for _ in range(20):
+    for _ in range(40):
         await answer(coordinator, 200)
     assert coordinator.current_limit("upload") == 15
 
