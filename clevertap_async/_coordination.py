@@ -21,7 +21,7 @@ from . import _limits, _protocol
 DECREASE_FACTOR = 0.5
 #: Adaptive caps: after the first 429, each successful answer adds this/cap, so the cap grows by
 #: about this much per round of requests. Slow, so N processes climbing together overshoot rarely.
-RECOVERY_STEP = 0.25
+RECOVERY_STEP = 0.15
 
 #: Adaptive caps: until the first 429 each successful answer adds this, so a round of requests
 #: multiplies the cap by 1.5 (doubling made four processes starting together overshoot by 17).
@@ -143,7 +143,7 @@ class LocalCoordinator:
 
     With ``adaptive=True`` (the default) a family's cap starts at 1 and grows by half with each
     round of successful answers up to the client's cap; when the API answers 429 (other processes use the same
-    account) it halves, then climbs back by a quarter of a slot per round of successful answers,
+    account) it halves, then climbs back by 0.15 of a slot per round of successful answers,
     never above the client's cap. Processes that share an account without a
     shared coordinator so settle on their share instead of storming the API with retries.
 
