@@ -142,10 +142,10 @@ class LocalCoordinator:
     """The caps of one process: a FIFO semaphore per cap family (the default coordinator).
 
     With ``adaptive=True`` (the default) a family's cap starts at 1 and grows by half with each
-    round of successful answers up to the client's cap; when the API answers 429 (other processes use the same
-    account) it halves, then climbs back by 0.15 of a slot per round of successful answers,
-    never above the client's cap. Processes that share an account without a
-    shared coordinator so settle on their share instead of storming the API with retries.
+    round of successful answers up to the client's cap; when the API answers 429 (other processes
+    use the same account) it halves, then climbs back by 0.15 of a slot per round of successful
+    answers, never above the client's cap. Processes that share an account without a shared
+    coordinator so settle on their share instead of storming the API with retries.
 
     One coordinator may be given to several clients of the same account in a process: they then share
     its caps.
