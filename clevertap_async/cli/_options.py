@@ -23,6 +23,7 @@ from .._retry import RetryPolicy
 #: The client's own default, shown by --help.
 DEFAULT_MAX_RETRIES = RetryPolicy().max_retries
 DEFAULT_TIMEOUT = 30.0
+COORDINATOR_VARIABLE = "CLEVERTAP_COORDINATOR_URL"
 
 
 def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
@@ -66,7 +67,7 @@ def positive_float(text: str) -> float:
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """Add the credentials (each defaults to its CLEVERTAP_* variable), --max-retries and --timeout."""
+    """Add credentials and --coordinator (defaults: CLEVERTAP_*), --max-retries and --timeout."""
     group = parser.add_argument_group("connection (defaults from CLEVERTAP_* variables)")
     group.add_argument("--account-id", help=f"account ID (${ACCOUNT_ID_VARIABLE})")
     group.add_argument("--passcode", help=f"passcode (${PASSCODE_VARIABLE}); prefer the variable")
@@ -92,6 +93,12 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="seconds one attempt may take, connection to last byte",
     )
+    group.add_argument(
+        "--coordinator",
+        metavar="REDIS_URL",
+        help="share the account's caps with other workers through this Redis, e.g. "
+        f"redis://host:6379/0?namespace=my-service ({COORDINATOR_VARIABLE})",
+    )
 
 
 def client_from(args: argparse.Namespace, **options: Any) -> CleverTap:
@@ -106,6 +113,10 @@ def client_from(args: argparse.Namespace, **options: Any) -> CleverTap:
     ):
         if not (getattr(args, name, None) or os.environ.get(variable)):
             raise ConfigurationError(f"no CleverTap {what}: give {flag} or set {variable}")
+    # getattr: the demo builds its namespaces by hand, without this option.
+    url = getattr(args, "coordinator", None) or os.environ.get(COORDINATOR_VARIABLE)
+    if url:
+        options["coordinator"] = url  # given as a URL, the client closes it with itself
     return CleverTap(
         args.account_id,
         args.passcode,
