@@ -374,5 +374,12 @@ class CursorStream(Generic[T]):
         await self._client._transport.back_off(attempt)
 
 
+#: How the API says a cursor is no longer valid: "Incorrect Usage" (code 3) for a cursor it cannot
+#: read, and the texts other integrations match for one that expired (events cursors live 4 hours, or
+#: 1 hour idle; profiles cursors 4 days). All mean the same to the caller: resume or start again.
+_CURSOR_REJECTED = ("incorrect usage", "invalid cursor", "cursor_invalidated", "cursor invalidated")
+
+
 def _rejects_cursor(error: APIError) -> bool:
-    return error.code == _INCORRECT_USAGE or "incorrect usage" in error.message.lower()
+    message = error.message.lower()
+    return error.code == _INCORRECT_USAGE or any(text in message for text in _CURSOR_REJECTED)

@@ -191,6 +191,7 @@ class Transport:
         body: bytes | None = None,
         allow_fail_status: bool = False,
         on_retry: Callable[[CleverTapError], None] | None = None,
+        retry_also: Callable[[CleverTapError], bool] | None = None,
     ) -> Any:
         """Send one API request with retries and return its decoded JSON body.
 
@@ -203,6 +204,8 @@ class Transport:
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
             on_retry: told of each failed attempt that is about to be retried (uploads use it to
                 notice an answer lost after the server may have applied the request).
+            retry_also: errors this request may also retry, within the same attempts and backoff,
+                besides the ones every request retries (uploads: a spurious "Malformed request").
 
         Raises:
             CleverTapError: the typed error of the last attempt when retries run out, or at once for
@@ -229,7 +232,8 @@ class Transport:
                     secret=self._passcode.reveal(),
                 )
             except CleverTapError as error:
-                if attempt + 1 >= attempts or not is_retryable(error):
+                retryable = is_retryable(error) or (retry_also is not None and retry_also(error))
+                if attempt + 1 >= attempts or not retryable:
                     raise
                 if on_retry is not None:
                     on_retry(error)

@@ -11,6 +11,7 @@ from .._errors import NotFoundError, ValidationError
 from .._exports import open_stream, profiles_batch_size
 from .._pagination import Checkpoint, CursorStream
 from ..models.bulk import BulkResult
+from ..models.counts import CountResult
 from ..models.exports import ExportedProfile, profile_from_wire
 from ..models.query import Where
 from ._chunks import send_in_chunks
@@ -40,7 +41,7 @@ class Profiles(Uploads):
         *,
         where: object = None,
         polling: CountPolling = DEFAULT_POLLING,
-    ) -> int:
+    ) -> CountResult:
         """Count the profiles that did an event between two days (both included).
 
         Example::
@@ -55,10 +56,12 @@ class Profiles(Uploads):
             polling: how long to poll while the server answers "partial".
 
         Returns:
-            The number of profiles.
+            The number of profiles: an ``int`` whose ``extra`` holds the answer's other fields.
 
         Raises:
-            ValidationError: a bad name, date or ``where``; nothing was sent.
+            ValidationError: a bad name, date or ``where``, or an ``end`` after tomorrow (UTC);
+                nothing was sent.
+            UnknownEventError: the account has never recorded ``event_name``.
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """
