@@ -234,7 +234,10 @@ class CursorStream(Generic[T]):
             An async generator of :class:`Page`.
 
         Raises:
-            CursorExpiredError: the server rejected a cursor; ``checkpoint`` is the last good one.
+            CursorExpiredError: the server rejected a cursor ("Incorrect Usage", an expired or
+                invalidated cursor); ``checkpoint`` is the last good one.
+            UnknownEventError: the account has never recorded the event (on cursor creation).
+            ExportNotAllowedError: the API does not export this event (on cursor creation).
             PaginationError: the server repeated a cursor, or kept answering "not ready" or "throttled".
             APIError: any other error answer, after the transport's retries.
         """

@@ -258,7 +258,12 @@ class Profiles(Uploads):
             A CursorStream: ``async for`` gives records, ``.pages()`` gives pages with checkpoints.
 
         Raises:
-            ValidationError: an argument is wrong (raised here, before anything is sent).
+            ValidationError: an argument is wrong, or ``end`` is after tomorrow in UTC (raised
+                here, before anything is sent).
+            UnknownEventError: raised by the first iteration when the account has never recorded
+                ``event_name``.
+            ExportNotAllowedError: raised by the first iteration for an event the API does not
+                export (the notification events).
         """
         return open_stream(
             self._client,
