@@ -175,34 +175,28 @@ async def test_web_page_viewed_is_refused_before_sending(
     assert fake.requests == []
 
 
-async def test_the_servers_513_is_authoritative_for_names_the_client_does_not_know(
-    fake: FakeCleverTap, ct: CleverTap
+@pytest.mark.parametrize(
+    ("refuse", "name", "code"),
+    [
+        # The server's 513 is authoritative for restricted names the client does not know.
+        ("restricted_events", "Session  concluded", 513),
+        # An event discarded in the dashboard.
+        ("discarded_events", "old promo", 528),
+    ],
+)
+async def test_server_refused_event_names_are_rejected_and_never_sent_again(
+    fake: FakeCleverTap, ct: CleverTap, refuse: str, name: str, code: int
 ) -> None:
-    fake.restricted_events.add("Session Concluded")
+    getattr(fake, refuse).add(name.title().replace("  ", " "))
     records = [
-        {"identity": "u", "evtName": "Session  concluded", "evtData": {}},
-        {"identity": "u", "evtName": "Bought", "evtData": {}},
-    ]
-    report = await ct.events.upload(records)
-    assert report.accepted == 1
-    [rejected] = report.rejected
-    assert (rejected.position, rejected.code, rejected.source) == (0, 513, "server")
-    assert len(fake.requests) == 1  # a rejection, not re-sent
-
-
-async def test_a_discarded_event_is_rejected_with_528_and_never_sent_again(
-    fake: FakeCleverTap, ct: CleverTap
-) -> None:
-    fake.discarded_events.add("Old Promo")
-    records = [
-        {"identity": "u1", "evtName": "old promo", "evtData": {}},
+        {"identity": "u1", "evtName": name, "evtData": {}},
         {"identity": "u2", "evtName": "Bought", "evtData": {}},
     ]
     report = await ct.events.upload(records)
     assert report.accepted == 1 and report.undelivered == []
     [rejected] = report.rejected
-    assert (rejected.position, rejected.code, rejected.source) == (0, 528, "server")
-    assert "528" in rejected.error
+    assert (rejected.position, rejected.code, rejected.source) == (0, code, "server")
+    assert str(code) in rejected.error
     assert len(fake.requests_to("/1/upload")) == 1
     assert [e["evtName"] for e in fake.uploaded_events] == ["Bought"]
 
@@ -235,42 +229,30 @@ async def test_a_malformed_request_that_persists_leaves_the_batch_undelivered(
 # --- cursor expiry ---------------------------------------------------------------------------------
 
 
-async def test_an_events_cursor_idle_for_an_hour_expires_with_its_checkpoint(
-    fake: FakeCleverTap, ct: CleverTap
+@pytest.mark.parametrize(
+    ("kind", "step", "pages_read"),
+    [
+        # An hour idle between pages kills an events cursor at once.
+        ("events", 3601, 1),
+        # Never idle for an hour, but an events export lives 4 hours: fetched at 0, 0.5 ... 4 h.
+        ("events", 1800, 9),
+        # Profiles: idle time does not matter, the export lives 4 days: fetched on days 0, 2, 4.
+        ("profiles", 2 * 86400, 3),
+    ],
+)
+async def test_cursors_expire_on_the_fakes_clock_with_the_last_checkpoint(
+    fake: FakeCleverTap, ct: CleverTap, kind: str, step: float, pages_read: int
 ) -> None:
     now = [JAN_10]
     fake.clock = lambda: now[0]
-    fake.seed_events("Charged", count=30, start=20260101, end=20260101)
+    fake.seed_events("Charged", count=300, start=20260101, end=20260101)
+    fake.seed_profiles(count=115, start=20260101, end=20260101, event_names=["Charged"])
+    stream = getattr(ct, kind).stream("Charged", 20260101, 20260101, batch_size=23, prefetch=False)
     pages: list[Any] = []
-    stream = ct.events.stream("Charged", 20260101, 20260101, batch_size=10, prefetch=False)
     with pytest.raises(CursorExpiredError) as caught:
-        await read_pages(stream, pages, now, 3601)  # the caller takes over an hour with each page
-    assert len(pages) == 1
-    assert caught.value.checkpoint == pages[0].checkpoint
-
-
-async def test_an_events_export_lives_four_hours_however_busy(
-    fake: FakeCleverTap, ct: CleverTap
-) -> None:
-    now = [JAN_10]
-    fake.clock = lambda: now[0]
-    fake.seed_events("Charged", count=100, start=20260101, end=20260101)
-    pages: list[Any] = []
-    stream = ct.events.stream("Charged", 20260101, 20260101, batch_size=10, prefetch=False)
-    with pytest.raises(CursorExpiredError):
-        await read_pages(stream, pages, now, 1800)  # never idle for an hour
-    assert len(pages) == 9  # fetched at 0, 0.5 ... 4 hours; the one at 4.5 hours is refused
-
-
-async def test_a_profiles_export_lives_four_days(fake: FakeCleverTap, ct: CleverTap) -> None:
-    now = [JAN_10]
-    fake.clock = lambda: now[0]
-    fake.seed_profiles(count=92, start=20260101, end=20260101, event_names=["Charged"])
-    stream = ct.profiles.stream("Charged", 20260101, 20260101, batch_size=23, prefetch=False)
-    pages: list[Any] = []
-    with pytest.raises(CursorExpiredError):
-        await read_pages(stream, pages, now, 2 * 86400)  # idle for days: only the age counts
-    assert len(pages) == 3  # fetched on days 0, 2 and 4; the one after 6 days is refused
+        await read_pages(stream, pages, now, step)
+    assert len(pages) == pages_read
+    assert caught.value.checkpoint == pages[-1].checkpoint
 
 
 @pytest.mark.parametrize("form", ["incorrect_usage", "invalid_cursor", "cursor_invalidated"])

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
-from yarl import URL
 
 from clevertap_async.cli._fake_server import SEED_EVENT, seed_exports
-from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap
+from clevertap_async.testing import FakeCleverTap
+from tests.fake._http import call
 
-HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
 EVENTS = "/1/events.json"
 PROFILES = "/1/profiles.json"
 QUERY = {"event_name": "Charged", "from": 20260101, "to": 20260110}
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(headers=HEADERS) as session:
-        yield session
-
-
-async def call(
-    http: aiohttp.ClientSession, fake: FakeCleverTap, method: str, target: str, body: Any = None
-) -> tuple[int, dict[str, Any]]:
-    """Send ``target`` (path and query) exactly as written: cursors must not be re-encoded."""
-    url = URL(fake.url + target, encoded=True)
-    data = None if body is None else orjson.dumps(body)
-    async with http.request(method, url, data=data) as response:
-        return response.status, orjson.loads(await response.read())
 
 
 async def create(

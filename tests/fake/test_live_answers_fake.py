@@ -5,18 +5,16 @@ cursor lifetimes on the fake's clock, 528, numeric-string ages, partial counts a
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
-from yarl import URL
 
-from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap
+from clevertap_async.testing import FakeCleverTap
+from tests.fake._http import call
 
-HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
 EVENTS = "/1/events.json"
 PROFILES = "/1/profiles.json"
 COUNT_PATHS = [
@@ -26,21 +24,6 @@ COUNT_PATHS = [
     "/1/counts/top.json",
 ]
 JAN_10 = datetime(2026, 1, 10, 12, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(headers=HEADERS) as session:
-        yield session
-
-
-async def call(
-    http: aiohttp.ClientSession, fake: FakeCleverTap, method: str, target: str, body: Any = None
-) -> tuple[int, dict[str, Any]]:
-    url = URL(fake.url + target, encoded=True)
-    data = None if body is None else orjson.dumps(body)
-    async with http.request(method, url, data=data) as response:
-        return response.status, orjson.loads(await response.read())
 
 
 def query(name: str = "Charged", first: int = 20260101, last: int = 20260110) -> dict[str, Any]:
