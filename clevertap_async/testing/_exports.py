@@ -339,12 +339,20 @@ async def profile(request: web.Request) -> web.Response:
 
 
 async def admin_seed(request: web.Request) -> web.Response:
-    """``POST /__fake__/seed {"events": {...} or [...], "profiles": {...}}``: seed another process."""
+    """``POST /__fake__/seed {"events": {...} or [...], "profiles": {...}, "known_events": [...]}``.
+
+    Seeds a fake running in another process; ``known_events`` declares event names the account knows
+    without seeding any (their exports are empty, their counts 0).
+    """
     fake = request.app[FAKE]
     body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
     events = body.get("events") or []
+    known = body.get("known_events") or []
+    if not isinstance(known, list) or not all(isinstance(name, str) and name for name in known):
+        return _wire.fail(400, "bad seed request: known_events must be a list of event names")
+    fake.known_events.update(known)
     try:
         for spec in events if isinstance(events, list) else [events]:
             fake.seed_events(**spec)

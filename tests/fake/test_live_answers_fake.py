@@ -4,6 +4,7 @@ cursor lifetimes on the fake's clock, 528, numeric-string ages, partial counts a
 
 from __future__ import annotations
 
+import argparse
 import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ import aiohttp
 import orjson
 import pytest
 
+from clevertap_async.cli._fake_server import SEED_EVENT, seed_exports
 from clevertap_async.testing import FakeCleverTap
 from tests.fake._http import call
 
@@ -246,3 +248,28 @@ async def test_an_unknown_operator_is_refused(
     for target in (COUNT_PATHS[0], f"{EVENTS}?batch_size=10"):
         status, data = await call(http, fake, "POST", target, body)
         assert status == 400 and "unknown operator" in data["error"]
+
+
+async def test_the_command_lines_seed_flags_drive_the_counts(
+    fake: FakeCleverTap, http: aiohttp.ClientSession
+) -> None:
+    fake.count_partials = 0
+    seed_exports(fake, argparse.Namespace(seed_events=310, seed_profiles=0))
+    month = query(SEED_EVENT, first=20260101, last=20260131)
+    assert (await call(http, fake, "POST", COUNT_PATHS[0], month))[1]["count"] == 310
+    first_day = query(SEED_EVENT, first=20260101, last=20260101)
+    assert (await call(http, fake, "POST", COUNT_PATHS[0], first_day))[1]["count"] == 10
+
+
+async def test_other_processes_declare_known_events_through_the_admin_api(
+    fake: FakeCleverTap, http: aiohttp.ClientSession
+) -> None:
+    fake.count_partials = 0
+    status, _ = await call(http, fake, "POST", "/__fake__/seed", {"known_events": ["Declared"]})
+    assert status == 200
+    assert await call(http, fake, "POST", COUNT_PATHS[0], query("Declared")) == (
+        200,
+        {"status": "success", "count": 0},
+    )
+    status, data = await call(http, fake, "POST", "/__fake__/seed", {"known_events": "Declared"})
+    assert status == 400 and "known_events" in data["error"]
