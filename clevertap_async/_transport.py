@@ -24,6 +24,7 @@ from . import _limits, _protocol
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    BadRequestError,
     CertificateError,
     CleverTapError,
     ClientStateError,
@@ -63,8 +64,25 @@ def is_retryable(error: CleverTapError) -> bool:
     """Say whether an error is worth another attempt: throttling, server errors, lost answers."""
     if isinstance(error, ResponseTooLargeError | CertificateError):
         return False  # the same answer, or the same certificate, would come back
-    return isinstance(error, RateLimitError | ServerError | APIConnectionError) or (
-        isinstance(error, MalformedResponseError) and error.status < 300
+    return (
+        isinstance(error, RateLimitError | ServerError | APIConnectionError)
+        or (isinstance(error, MalformedResponseError) and error.status < 300)
+        or is_spurious_malformed(error)
+    )
+
+
+def is_spurious_malformed(error: CleverTapError) -> bool:
+    """Say whether an error is the upload's 400 "Malformed request" worth sending the batch again for.
+
+    Upload bodies are JSON the client serialised itself, so this answer cannot be about the body:
+    CleverTap's own bulk uploader re-sends a batch answered this way, and so does this client, within
+    the usual retries and backoff. When they run out, the batch's records are undelivered. Any other
+    400, and this text on any other path, is final.
+    """
+    return (
+        isinstance(error, BadRequestError)
+        and error.path == _limits.UPLOAD_PATH
+        and error.message.strip().lower() == "malformed request"
     )
 
 
@@ -191,7 +209,6 @@ class Transport:
         body: bytes | None = None,
         allow_fail_status: bool = False,
         on_retry: Callable[[CleverTapError], None] | None = None,
-        retry_also: Callable[[CleverTapError], bool] | None = None,
     ) -> Any:
         """Send one API request with retries and return its decoded JSON body.
 
@@ -204,8 +221,6 @@ class Transport:
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
             on_retry: told of each failed attempt that is about to be retried (uploads use it to
                 notice an answer lost after the server may have applied the request).
-            retry_also: errors this request may also retry, within the same attempts and backoff,
-                besides the ones every request retries (uploads: a spurious "Malformed request").
 
         Raises:
             CleverTapError: the typed error of the last attempt when retries run out, or at once for
@@ -232,8 +247,7 @@ class Transport:
                     secret=self._passcode.reveal(),
                 )
             except CleverTapError as error:
-                retryable = is_retryable(error) or (retry_also is not None and retry_also(error))
-                if attempt + 1 >= attempts or not retryable:
+                if attempt + 1 >= attempts or not is_retryable(error):
                     raise
                 if on_retry is not None:
                     on_retry(error)

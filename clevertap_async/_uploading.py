@@ -21,7 +21,6 @@ from . import _batching, _limits, _record_validation
 from ._batching import Batch, Item
 from ._errors import (
     APIConnectionError,
-    BadRequestError,
     CleverTapError,
     MalformedResponseError,
     UploadCancelledError,
@@ -50,20 +49,6 @@ MAX_RECORDS = {
 #: The one record code the docs call transient ("Miscellaneous server error"); 509-535 are permanent,
 #: and so is 528 (the event name was discarded in the dashboard).
 RETRYABLE_RECORD_CODE = 555
-#: The whole-batch answer the API can give a valid body: 400 "Malformed request".
-_MALFORMED_REQUEST = "malformed request"
-
-
-def is_spurious_malformed(error: CleverTapError) -> bool:
-    """Say whether an upload answer is the "Malformed request" 400 worth sending the batch again for.
-
-    Every upload body is JSON the client serialised itself, so this answer cannot be about the body:
-    CleverTap's own uploader re-sends a batch answered this way, and so does this one, within the
-    request's usual retries and backoff. When they run out, the batch's records are undelivered.
-    """
-    return (
-        isinstance(error, BadRequestError) and error.message.strip().lower() == _MALFORMED_REQUEST
-    )
 
 
 class _Launched(NamedTuple):
@@ -347,7 +332,6 @@ class Uploader:
                     body=batch.body(),
                     allow_fail_status=True,
                     on_retry=failures.append,
-                    retry_also=is_spurious_malformed,
                 )
             except CleverTapError as exc:
                 undelivered.extend(

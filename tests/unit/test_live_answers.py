@@ -21,12 +21,12 @@ from clevertap_async import (
 from clevertap_async._pagination import _rejects_cursor
 from clevertap_async._protocol import decode_response
 from clevertap_async._query import date_range, latest_query_day
-from clevertap_async._uploading import is_spurious_malformed
+from clevertap_async._transport import is_spurious_malformed
 
 
-def decode(status: int, body: object) -> APIError:
+def decode(status: int, body: object, path: str = "/1/events.json") -> APIError:
     with pytest.raises(APIError) as caught:
-        decode_response(status, orjson.dumps(body), method="POST", path="/1/events.json")
+        decode_response(status, orjson.dumps(body), method="POST", path=path)
     return caught.value
 
 
@@ -73,10 +73,11 @@ def test_other_answers_keep_their_status_type(
 
 
 def test_a_malformed_request_is_worth_a_resend_and_nothing_else_is() -> None:
-    def bad(message: str, status: int = 400) -> APIError:
-        return decode(status, {"status": "fail", "error": message, "code": status})
+    def bad(message: str, status: int = 400, path: str = "/1/upload") -> APIError:
+        return decode(status, {"status": "fail", "error": message, "code": status}, path)
 
     assert is_spurious_malformed(bad("Malformed request"))
+    assert not is_spurious_malformed(bad("Malformed request", path="/1/counts/events.json"))
     assert not is_spurious_malformed(bad("Malformed request: d must be a list of records"))
     assert not is_spurious_malformed(bad("Max 1000 records are allowed per call"))
     assert not is_spurious_malformed(bad("Malformed request", 500))
