@@ -20,7 +20,7 @@ from .models.exports import ExportedEvent, event_from_wire
 from .models.query import Where
 
 if TYPE_CHECKING:
-    from ._client import CleverTap
+    from ._requester import Requester
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ MAX_PARALLEL = 64
 
 
 def open_stream(
-    client: CleverTap,
+    requester: Requester,
     path: str,
     *,
     event_name: object,
@@ -65,7 +65,7 @@ def open_stream(
     plan: list[Partition] = partitions(first, last, by_day=parallel > 1)
     initial = _checkpoint(resume_from, plan)
     return CursorStream(
-        client,
+        requester,
         Query(path, params, body),
         resume(plan, initial),
         parse=parse,

@@ -26,10 +26,12 @@ from ._errors import (
     APIFailure,
     ExportNotAllowedError,
     MalformedResponseError,
+    RateLimitError,
     UnknownEventError,
     ValidationError,
     error_for_status,
 )
+from ._retry import RetryPolicy
 
 REGION_HOSTS: Final[Mapping[str, str]] = {
     "eu1": "eu1.api.clevertap.com",
@@ -41,6 +43,8 @@ REGION_HOSTS: Final[Mapping[str, str]] = {
 }
 DEFAULT_REGION: Final = "eu1"
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
+#: Methods not safe to repeat by default: a second POST may create or send something again.
+UNSAFE_METHODS: Final = frozenset({"POST", "PATCH"})
 #: Concurrency family of every upload; other APIs are their own family, keyed by path.
 UPLOAD_FAMILY: Final = "upload"
 QueryValue = str | int | float | bool
@@ -219,6 +223,7 @@ def decode_response(
     path: str,
     allow_fail_status: bool = False,
     secret: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """Turn one HTTP answer into decoded JSON, or raise the typed error it stands for.
 
@@ -230,6 +235,7 @@ def decode_response(
         allow_fail_status: return bodies with ``"status": "fail"`` instead of raising. Uploads need it:
             a "fail" there lists per-record rejections, not a request failure (§5.4).
         secret: text to mask in any message (the passcode).
+        headers: the response headers, kept on an error (``APIError.headers``).
 
     Raises:
         APIError: the subclass for an HTTP error status.
@@ -251,6 +257,7 @@ def decode_response(
             body=data if data is not None else text,
             method=method,
             path=path,
+            headers=error_headers(headers, secret),
         )
     if not isinstance(data, dict):
         shape = (
@@ -262,6 +269,7 @@ def decode_response(
             body=data if data is not None else text,
             method=method,
             path=path,
+            headers=error_headers(headers, secret),
         )
     if data.get("status") == "fail" and not allow_fail_status:
         raise APIFailure(
@@ -271,8 +279,26 @@ def decode_response(
             body=data,
             method=method,
             path=path,
+            headers=error_headers(headers, secret),
         )
     return data
+
+
+def error_headers(headers: Mapping[str, str] | None, secret: str) -> dict[str, str]:
+    """Return response headers as a plain dict for an error, with the passcode masked out."""
+    if not headers:
+        return {}
+    return {
+        name: redact(value, secret)
+        for name, value in headers.items()
+        if name.lower() != "x-clevertap-passcode"
+    }
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Return a header's value by case-insensitive name from a plain dict, or None."""
+    folded = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == folded), None)
 
 
 #: "Invalid event : X", the answer to an export or count of a name the account never recorded. The
@@ -282,12 +308,20 @@ _EXPORT_NOT_ALLOWED = "export not allowed"
 
 
 def api_error(
-    status: int, message: str, *, code: int | None, body: Any, method: str, path: str
+    status: int,
+    message: str,
+    *,
+    code: int | None,
+    body: Any,
+    method: str,
+    path: str,
+    headers: dict[str, str],
 ) -> APIError:
     """Return the typed error for an HTTP error answer: by status, then by the known 400 texts.
 
     A 400 naming an unknown event becomes :class:`UnknownEventError` (with the name), a 400 refusing
-    an export of a notification event becomes :class:`ExportNotAllowedError`.
+    an export of a notification event becomes :class:`ExportNotAllowedError`; a 429 carries its
+    ``Retry-After``.
     """
     details: dict[str, Any] = {
         "status": status,
@@ -295,7 +329,11 @@ def api_error(
         "body": body,
         "method": method,
         "path": path,
+        "headers": headers,
     }
+    if status == 429:
+        retry_after = parse_retry_after(header(headers, "Retry-After"))
+        return RateLimitError(message, retry_after=retry_after, **details)
     if status == 400:
         unknown = _UNKNOWN_EVENT.search(message)
         if unknown:
@@ -345,16 +383,16 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @attrs.frozen
 class Backoff:
-    """Exponential backoff with full jitter: attempt ``n`` waits a random time in ``[0, cap_n]``.
+    """Deprecated: the retry delays of old; use :class:`~clevertap_async.RetryPolicy` instead.
 
-    ``cap_n = min(maximum, initial * multiplier ** n)``. A server's ``Retry-After`` overrides the jitter
-    (it is honoured up to ``max_retry_after`` seconds, so a broken header cannot hang the caller).
+    Passed as ``CleverTap(backoff=...)`` it still works (with a DeprecationWarning): it becomes the
+    equivalent RetryPolicy. ``clevertap_async.Backoff`` will be removed in a future release.
 
     Attributes:
-        initial: the cap for the first retry, in seconds.
-        maximum: the largest cap, in seconds.
+        initial: the cap for the first retry, in seconds (RetryPolicy.initial_delay).
+        maximum: the largest cap, in seconds (RetryPolicy.max_delay).
         multiplier: growth of the cap per attempt.
-        max_retry_after: the longest ``Retry-After`` honoured, in seconds.
+        max_retry_after: the longest ``Retry-After`` waited for, in seconds.
     """
 
     initial: float = 0.5
@@ -368,9 +406,20 @@ class Backoff:
         """Return the seconds to wait before retry number ``attempt`` (0 for the first retry)."""
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        cap = min(self.maximum, self.initial * self.multiplier**attempt)
-        return (rng or random).uniform(0.0, cap)
+        return self.to_policy(0).backoff(attempt, rng=rng)
+
+    def to_policy(self, max_retries: int) -> RetryPolicy:
+        """Return the RetryPolicy with these delays and ``max_retries`` retries."""
+        if self == NO_BACKOFF:
+            return RetryPolicy.no_wait(max_retries)  # "never waits", Retry-After included
+        return RetryPolicy(
+            max_retries=max_retries,
+            initial_delay=self.initial,
+            max_delay=self.maximum,
+            multiplier=self.multiplier,
+            max_retry_after=self.max_retry_after,
+        )
 
 
-#: Waits nothing at all: for tests, which must never sleep for real.
+#: Deprecated: waits nothing at all; use ``RetryPolicy.no_wait()``.
 NO_BACKOFF: Final = Backoff(initial=0.0, maximum=0.0, max_retry_after=0.0)

@@ -62,7 +62,7 @@ class Events(Uploads):
             APIError: the server refused the query.
         """
         return await count_events(
-            self._client, EVENT_COUNT_PATH, event_name, start, end, where, polling
+            self._requester, EVENT_COUNT_PATH, event_name, start, end, where, polling
         )
 
     # --- export (clevertap-api.md §6.2) ---------------------------------------------------------
@@ -185,7 +185,7 @@ class Events(Uploads):
                 export (the notification events).
         """
         return open_stream(
-            self._client,
+            self._requester,
             EVENTS_PATH,
             event_name=event_name,
             start=start,

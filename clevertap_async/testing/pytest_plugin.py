@@ -11,7 +11,7 @@ import importlib.util
 from collections.abc import AsyncIterator
 
 from .._client import CleverTap
-from .._protocol import NO_BACKOFF
+from .._retry import NO_WAIT_RETRIES
 from ._server import FakeCleverTap
 
 # The plugin loads in every pytest run where clevertap-async is installed; without pytest-asyncio it
@@ -32,5 +32,5 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
     async def fake_clevertap_client(fake_clevertap: FakeCleverTap) -> AsyncIterator[CleverTap]:
         """An open client for ``fake_clevertap`` whose retries and count polls do not sleep."""
         # The fake answers counts "partial" first, as the API does: the poll must not wait for real.
-        async with fake_clevertap.client(backoff=NO_BACKOFF, _sleep=_no_wait) as client:
+        async with fake_clevertap.client(retry=NO_WAIT_RETRIES, _sleep=_no_wait) as client:
             yield client

@@ -17,11 +17,11 @@ from clevertap_async import (
     CursorExpiredError,
     ExportNotAllowedError,
     Profile,
+    RetryPolicy,
     UnknownEventError,
     ValidationError,
     Where,
 )
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 
 EVENTS = "/1/events.json"
@@ -217,7 +217,7 @@ async def test_a_malformed_request_that_persists_leaves_the_batch_undelivered(
 ) -> None:
     fake.faults.inject("status", status=400, path="/1/upload")
     records = [{"identity": f"u{n}", "evtName": "Bought", "evtData": {}} for n in range(3)]
-    async with fake.client(max_retries=2, backoff=NO_BACKOFF) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(max_retries=2)) as ct:
         report = await ct.events.upload(records)
     assert report.accepted == 0 and report.rejected == []
     assert [u.position for u in report.undelivered] == [0, 1, 2]

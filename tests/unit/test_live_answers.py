@@ -21,7 +21,7 @@ from clevertap_async import (
 from clevertap_async._pagination import _rejects_cursor
 from clevertap_async._protocol import decode_response
 from clevertap_async._query import date_range, latest_query_day
-from clevertap_async._transport import is_spurious_malformed
+from clevertap_async._retry import RetryPolicy, is_spurious_malformed
 
 
 def decode(status: int, body: object, path: str = "/1/events.json") -> APIError:
@@ -82,6 +82,11 @@ def test_a_malformed_request_is_worth_a_resend_and_nothing_else_is() -> None:
     assert not is_spurious_malformed(bad("Max 1000 records are allowed per call"))
     assert not is_spurious_malformed(bad("Malformed request", 500))
     assert not is_spurious_malformed(bad('["Invalid event : X"]'))
+    # The retry policy is where the rule applies: an upload's "Malformed request" gets a retry.
+    policy = RetryPolicy.no_wait(max_retries=2)
+    assert policy.next_delay(bad("Malformed request"), 0) == 0.0
+    assert policy.next_delay(bad("Malformed request"), 2) is None
+    assert policy.next_delay(bad("Max 1000 records are allowed per call"), 0) is None
 
 
 def test_the_last_query_day_is_tomorrow_in_utc() -> None:
