@@ -52,7 +52,7 @@ class Profiles(Uploads):
             event_name: the event the profiles did.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks (§6.7) as a mapping or an attrs model.
+            where: further query-language blocks as a mapping or an attrs model.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -246,12 +246,12 @@ class Profiles(Uploads):
             start: the first day, a ``date`` or a ``YYYYMMDD`` int.
             end: the last day (inclusive).
             batch_size: records per page, 1 to 5000, rounded down to a multiple of 23.
-            where: filters in the query language (§6.7): a ``Where`` or a dict of body fields.
+            where: filters in the query language: a ``Where`` or a dict of body fields.
             raw: yield the server's dicts untouched instead of ExportedProfile.
             app: add OS version, make, model and app version to each profile.
             events: include event summaries (about 75% of a record; None: the server's default).
             profile: include custom profile properties (None: the server's default).
-            resume_from: a Checkpoint (or its ``to_json()`` form), or a bare cursor.
+            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form), or a bare cursor.
             prefetch: fetch each partition's next page while the caller handles the current one.
 
         Returns:
