@@ -10,6 +10,7 @@ Example::
 """
 
 from ._client import CleverTap
+from ._converter import to_wire
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -109,4 +110,5 @@ __all__ = [
     "ValidationError",
     "Where",
     "__version__",
+    "to_wire",
 ]

@@ -6,17 +6,16 @@ Every check runs here, when the stream is built, so a bad argument raises before
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import _limits, _protocol, _query, _validation
-from ._converter import to_wire
+from ._converter import parser, to_wire
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
-from .models.exports import ExportedEvent, event_from_wire
+from .models.exports import ExportedEvent
 from .models.query import Where
 
 if TYPE_CHECKING:
@@ -132,7 +131,7 @@ def time_zone(value: tzinfo | str) -> tzinfo:
 def event_parser(raw: bool, tz: tzinfo | str) -> Callable[[dict[str, Any]], ExportedEvent] | None:
     """Return the record parser of an events stream (None: the server's dicts, untouched)."""
     zone = time_zone(tz)
-    return None if raw else functools.partial(event_from_wire, zone=zone)
+    return None if raw else parser(ExportedEvent, zone)
 
 
 def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:

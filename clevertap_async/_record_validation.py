@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from . import _limits, _protocol, _validation
+from . import _converter, _limits, _protocol, _validation
 from ._errors import ValidationError
 from .models import records as _records
 from .models import reports as _codes
@@ -79,7 +79,7 @@ def prepare(kind: Kind, record: Any, *, validate: bool = True) -> dict[str, Any]
         wire: dict[str, Any] = record if "type" in record else {"type": kind, **record}
     elif isinstance(record, MODELS[kind]):
         try:
-            wire = record.to_wire()  # type: ignore[attr-defined]
+            wire = _converter.to_wire(record)
         except ValidationError as exc:
             return Problem(525 if exc.field == "ts" else _codes.CLIENT_NOT_JSON, str(exc))
     else:

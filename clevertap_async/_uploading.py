@@ -265,22 +265,27 @@ class Uploader:
         """
         error = UploadCancelledError(f"the upload stopped before an answer: {cause!r}")
         finished: list[BatchResult] = []
-        cut = BatchResult(number=0, sent=0, accepted=0, rejected=self._early_rejects)
+        rejected = list(self._early_rejects)
+        undelivered: list[UndeliveredRecord] = []
         for task, launched in self._in_flight.items():
             if task.done() and not task.cancelled() and task.exception() is None:
                 finished.append(task.result())
                 continue
-            cut.rejected.extend(launched.rejected)
-            cut.undelivered.extend(
+            rejected.extend(launched.rejected)
+            undelivered.extend(
                 UndeliveredRecord(i.record, i.position, error) for i in launched.batch.items()
             )
-        cut.undelivered.extend(
+        undelivered.extend(
             UndeliveredRecord(i.record, i.position, error, maybe_applied=False)
             for i in self._chunker.flush().items()
         )
         self._in_flight.clear()
         self._early_rejects = []
-        return [*finished, cut] if cut.records else finished
+        if not (rejected or undelivered):
+            return finished
+        # Built once, complete: a result is frozen and nothing adds to it afterwards.
+        cut = BatchResult(number=0, sent=0, accepted=0, rejected=rejected, undelivered=undelivered)
+        return [*finished, cut]
 
     def _launch(self, batch: Batch) -> None:
         # Rejections found while this batch filled travel with it, so they are reported once.
@@ -359,6 +364,6 @@ class Uploader:
             accepted=accepted,
             rejected=sorted(rejected, key=lambda entry: entry.position),
             undelivered=undelivered,
-            possibly_duplicated=any(_maybe_applied(error) for error in failures),
+            possibly_duplicated=accepted if any(map(_maybe_applied, failures)) else 0,
             attempts=attempts,
         )

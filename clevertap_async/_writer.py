@@ -200,7 +200,7 @@ class BatchWriter:
 
     def _record(self, result: BatchResult) -> None:
         self.report.add(result)
-        if result.failed and self._on_failure is not None:
+        if not result.ok and self._on_failure is not None:
             try:
                 self._on_failure(result)
             except Exception:

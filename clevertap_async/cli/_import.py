@@ -104,7 +104,7 @@ def write_rejects(out: BinaryIO, reader: JsonLinesReader, report: UploadReport) 
             )
         )
     for undelivered in report.undelivered:
-        reason = f"{type(undelivered.exception).__name__}: {undelivered.exception}"
+        reason = f"{type(undelivered.error).__name__}: {undelivered.error}"
         entries.append(
             _entry(
                 reader,
@@ -157,6 +157,6 @@ def _fatal_error(report: UploadReport) -> BaseException | None:
     # Credentials that do not work fail every batch alike: that is an API error (exit 1), not a
     # file with some bad lines (exit 3).
     for undelivered in report.undelivered:
-        if isinstance(undelivered.exception, AuthenticationError | PermissionDeniedError):
-            return undelivered.exception
+        if isinstance(undelivered.error, AuthenticationError | PermissionDeniedError):
+            return undelivered.error
     return None

@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any, Literal, overload
 
 from .. import _limits, _query, _validation
+from .._converter import from_wire, parser
 from .._errors import NotFoundError, ValidationError
 from .._exports import open_stream, profiles_batch_size
 from .._pagination import Checkpoint, CursorStream
 from ..models.bulk import BulkResult
-from ..models.exports import ExportedProfile, profile_from_wire
+from ..models.exports import ExportedProfile
 from ..models.query import Where
 from ._chunks import send_in_chunks
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
@@ -265,7 +266,7 @@ class Profiles(Uploads):
             end=end,
             batch_size=profiles_batch_size(batch_size),
             where=where,
-            parse=None if raw else profile_from_wire,
+            parse=None if raw else parser(ExportedProfile),
             flags={"app": app, "events": events, "profile": profile},
             parallel=1,
             prefetch=prefetch,
@@ -341,4 +342,4 @@ class Profiles(Uploads):
         record = data.get("record")
         if not isinstance(record, dict):
             return None  # the docs do not confirm the not-found answer; no record means none
-        return record if raw else profile_from_wire(record)
+        return record if raw else from_wire(record, ExportedProfile)
