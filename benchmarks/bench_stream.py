@@ -141,8 +141,8 @@ async def _throughput(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
             run=baseline,
         ),
         versus_bare("events.stream(raw=True)", raw_run, ">= 0.9x"),
-        versus_bare("events.stream() typed", typed_run, ">= 0.5x"),
-        versus_bare("typed, reading .ts and .profile", fields_run, ">= 0.5x"),
+        versus_bare("events.stream() typed", typed_run, ">= 0.75x"),
+        versus_bare("typed, reading .ts and .profile", fields_run, ">= 0.6x"),
     ]
 
 
