@@ -318,6 +318,7 @@ def parse_ts(value: Any, zone: tzinfo) -> datetime | None:
         ymd = (day // 10_000, day // 100 % 100, day % 100)
         if len(_DAYS) < _REMEMBER_DAYS:
             _DAYS[day] = ymd
+    year, month, date = ymd
     clock = number % 1_000_000
     # Positional: a keyword tzinfo costs the datetime call more than all the arithmetic here.
-    return datetime(*ymd, clock // 10_000, clock // 100 % 100, clock % 100, 0, zone)
+    return datetime(year, month, date, clock // 10_000, clock // 100 % 100, clock % 100, 0, zone)
