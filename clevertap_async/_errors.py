@@ -206,7 +206,7 @@ class CursorExpiredError(PaginationError):
 
 
 class CountTimeoutError(CleverTapError, TimeoutError):
-    """A counts query still answered "partial" when its poll deadline passed (§6.1).
+    """A counts query still answered "partial" when its poll deadline passed.
 
     Attributes:
         path: the counts API path.

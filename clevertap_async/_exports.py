@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: The filter sections of an export body (§6.7); event_name, from and to come from the arguments.
+#: The filter sections of an export body; event_name, from and to come from the arguments.
 WHERE_KEYS = frozenset(
     {"event_properties", "session_properties", "common_profile_properties", "advanced_query"}
 )

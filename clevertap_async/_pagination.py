@@ -1,4 +1,4 @@
-"""The cursor pager of the events and profiles exports (clevertap-api.md §6.2-§6.3, design §4.1).
+"""The cursor pager of the events and profiles exports (``/1/events.json``, ``/1/profiles.json``).
 
 One partition is one cursor flow: create the cursor (``POST``), then follow ``next_cursor`` (``GET``,
 the cursor sent verbatim) until the key is absent. A stream is one partition (the whole date range), or
@@ -311,7 +311,7 @@ class CursorStream(Generic[T]):
                     f"{self._query.path}: the server repeated a cursor; stopping instead of looping"
                 )
             if records is None:
-                records = []  # an empty range comes without a "records" key (§6.2)
+                records = []  # an empty range comes without a "records" key
             elif not isinstance(records, list):
                 raise PaginationError(f"{self._query.path}: records is not a list: {records!r:.80}")
             elif not set(map(type, records)) <= _ONLY_DICTS:  # in C: this runs per record

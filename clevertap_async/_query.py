@@ -1,4 +1,4 @@
-"""Dates and query bodies shared by every query-language API (clevertap-api.md §3.4, §6.7). Pure.
+"""Dates and query bodies shared by every query-language API (exports, counts, audiences). Pure.
 
 Query APIs take dates as ``YYYYMMDD`` integers; users give ``datetime.date`` or those integers. Checking
 them here, before anything is sent, turns a server's vague 400 into an error naming the field.

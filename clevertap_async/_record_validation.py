@@ -1,4 +1,4 @@
-"""Client-side checks of upload records (design §4.6), so that bad records are caught before sending.
+"""Client-side checks of upload records, so that bad records are caught before sending.
 
 :func:`prepare` turns one input record (a model or a wire dict) into the dict to send, or into a
 :class:`Problem` with a code: the server's code where the server would refuse the record for the same

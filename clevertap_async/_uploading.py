@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 _SKIPPED = re.compile(r"Skipped record number\s*:\s*(\d+)")
 _ECHO_KEYS = ("identity", "objectId", "FBID", "GPID", "evtName")
-#: Records of events carry this many; tokens have their own, lower cap (§4.4, §5.3).
+#: Records of events carry this many; tokens have their own, lower cap.
 MAX_RECORDS = {
     "event": _limits.MAX_UPLOAD_RECORDS,
     "profile": _limits.MAX_UPLOAD_RECORDS,
@@ -66,7 +66,7 @@ class Matched(NamedTuple):
 
 
 def match_answer(answer: Any, batch: Batch) -> Matched:
-    """Map an upload answer (§5.4) back onto the items sent, without losing any.
+    """Map an upload answer (``processed`` and one ``unprocessed`` entry per refused record) back onto the items sent, without losing any.
 
     Each ``unprocessed`` entry is placed by its 1-based "Skipped record number : N", checked against the
     echoed record; when the two disagree or N is missing, by the echo alone. If any entry stays
@@ -135,7 +135,7 @@ class _SentKeys:
 
 
 def _keys_of(record: dict[str, Any]) -> tuple[str | None, ...]:
-    # The server echoes identities as strings (§3.5), so both sides are compared as text.
+    # The server echoes identities as strings, so both sides are compared as text.
     return tuple(_text(record.get(key)) for key in _ECHO_KEYS)
 
 

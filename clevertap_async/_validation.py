@@ -68,7 +68,7 @@ def string_mapping(properties: object, field: str) -> dict[str, str]:
 def epoch_seconds(value: object, field: str) -> int:
     """Return a UNIX time in seconds from an int or an aware datetime, else raise naming ``field``.
 
-    Milliseconds are refused: the API answers them with code 525 (§3.4), so they are caught here.
+    Milliseconds are refused: the API answers them with code 525, so they are caught here.
     """
     if isinstance(value, datetime):
         if value.tzinfo is None:

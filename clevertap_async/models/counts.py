@@ -1,4 +1,4 @@
-"""Results of the real-time counts API (clevertap-api.md §6.5)."""
+"""Results of the real-time counts API (``POST /1/now.json``)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ BULLETIN_PATH = "/1/targets/trigger.json"
 
 
 class Bulletins(Resource):
-    """The Bulletins API (clevertap-api.md §7.6)."""
+    """The Bulletins API (``POST /1/targets/trigger.json``)."""
 
     async def trigger(
         self,

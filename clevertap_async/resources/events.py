@@ -23,7 +23,7 @@ class Events(Uploads):
 
     _KIND = "event"
 
-    # --- counts (clevertap-api.md §6.5) ---
+    # --- counts ---
 
     async def count(
         self,
@@ -47,7 +47,7 @@ class Events(Uploads):
             event_name: the event to count.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks (§6.7) as a mapping or an attrs model.
+            where: further query-language blocks as a mapping or an attrs model.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -62,7 +62,7 @@ class Events(Uploads):
             self._client, EVENT_COUNT_PATH, event_name, start, end, where, polling
         )
 
-    # --- export (clevertap-api.md §6.2) ---------------------------------------------------------
+    # --- export ---
 
     @overload
     def stream(
@@ -157,7 +157,7 @@ class Events(Uploads):
             start: the first day, a ``date`` or a ``YYYYMMDD`` int.
             end: the last day (inclusive).
             batch_size: records per page, 1 to 5000.
-            where: filters in the query language (§6.7): a ``Where`` or a dict of body fields.
+            where: filters in the query language: a ``Where`` or a dict of body fields.
             raw: yield the server's dicts untouched (the fastest way) instead of ExportedEvent.
             app: add OS version, make, model and app version to each profile.
             events: include event summaries in each profile (None: the server's default).

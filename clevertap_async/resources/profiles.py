@@ -31,7 +31,7 @@ class Profiles(Uploads):
 
     _KIND = "profile"
 
-    # --- counts, delete, demerge, disassociate (clevertap-api.md §6.5, §7.1, §7.2, §7.4) ---
+    # --- counts, delete, demerge, disassociate ---
 
     async def count(
         self,
@@ -52,7 +52,7 @@ class Profiles(Uploads):
             event_name: the event the profiles did.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks (§6.7) as a mapping or an attrs model.
+            where: further query-language blocks as a mapping or an attrs model.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -161,7 +161,7 @@ class Profiles(Uploads):
             field="phones",
         )
 
-    # --- export and lookup (clevertap-api.md §6.3-§6.4) ------------------------------------------
+    # --- export and lookup ---
 
     @overload
     def stream(
@@ -244,7 +244,7 @@ class Profiles(Uploads):
             start: the first day, a ``date`` or a ``YYYYMMDD`` int.
             end: the last day (inclusive).
             batch_size: records per page, 1 to 5000, rounded down to a multiple of 23.
-            where: filters in the query language (§6.7): a ``Where`` or a dict of body fields.
+            where: filters in the query language: a ``Where`` or a dict of body fields.
             raw: yield the server's dicts untouched instead of ExportedProfile.
             app: add OS version, make, model and app version to each profile.
             events: include event summaries (about 75% of a record; None: the server's default).

@@ -1,4 +1,4 @@
-"""Analytics reports: trends, top property values, real-time users and message reports (§6.5, §6.6).
+"""Analytics reports: trends, top property values, real-time users and message reports.
 
 These live together because a CleverTap user finds them together, under the dashboard's analytics;
 the plain event and profile counts stay on ``ct.events`` and ``ct.profiles``, where the design put them.
@@ -83,7 +83,7 @@ class Reports(Resource):
             groups: up to 5 of your own keys, each mapped to ``daily``, ``weekly`` or ``monthly``.
             unique: count profiles instead of events.
             sum_event_prop: sum this integer event property instead of counting.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -135,7 +135,7 @@ class Reports(Resource):
             groups: your own keys, each mapped to ``{"property_type", "name", "top_n"?, "order"?}``;
                 ``property_type`` is one of the API's (``event_properties``, ``profile_fields``...),
                 ``order`` is ``asc`` or ``desc``.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:

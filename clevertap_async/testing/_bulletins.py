@@ -1,4 +1,4 @@
-"""The fake's Bulletins endpoint, ``POST /1/targets/trigger.json`` (clevertap-api.md §7.6)."""
+"""The fake's Bulletins endpoint, ``POST /1/targets/trigger.json``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fake's campaign endpoints (§7.5): create (and estimate), list, result, stop, send to users.
+"""The fake's campaign endpoints: create (and estimate), list, result, stop, send to users.
 
 A campaign made for ``"now"`` is ``running``, one for later ``scheduled``; ``fake.complete_campaign``
 finishes it with figures. Its report answers "This target hasn't been completed" (HTTP 200, fail) until

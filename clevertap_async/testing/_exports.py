@@ -1,6 +1,6 @@
 """The fake's export endpoints: the two-step cursors, ``profile.json``, and seeding from afar.
 
-``/1/events.json`` and ``/1/profiles.json`` (§6.2-§6.3), ``GET /1/profile.json`` (§6.4), and
+``/1/events.json`` and ``/1/profiles.json``, ``GET /1/profile.json``, and
 ``POST /__fake__/seed`` for a fake running in another process.
 
 Cursors are opaque, already percent-encoded (``%2B %2F %3D`` inside, as the real ones), and looked up

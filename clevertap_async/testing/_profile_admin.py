@@ -1,4 +1,4 @@
-"""The fake's profile administration (§7.1 to §7.4): delete, demerge, subscribe, disassociate.
+"""The fake's profile administration: delete, demerge, subscribe, disassociate.
 
 Deletes and demerges take effect ``fake.visibility_delay`` seconds after they are accepted (on
 ``fake.clock``, which tests may replace), as on the real service where they are processed in the

@@ -66,7 +66,7 @@ class RecordedRequest:
 
 
 def family_of(path: str) -> str:
-    """The fake's own view of which concurrency pool a path draws from (§4.2)."""
+    """The fake's own view of which concurrency pool a path draws from: uploads share one, others one per path."""
     return "upload" if path == _limits.UPLOAD_PATH else path
 
 
@@ -120,7 +120,7 @@ class FakeCleverTap:
         self.bulletins: list[dict[str, Any]] = []
         #: The fake's time in seconds; replace it to move time in tests (visibility delays).
         self.clock: Callable[[], float] = time.time
-        #: How many times a counts query answers "partial" before its result (§6.1).
+        #: How many times a counts query answers "partial" before its result.
         self.count_partials = 0
         #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
         self.reject_get_polls = False

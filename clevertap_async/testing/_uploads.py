@@ -1,4 +1,4 @@
-"""The fake's upload endpoint, ``POST /1/upload`` (clevertap-api.md §5).
+"""The fake's upload endpoint, ``POST /1/upload``.
 
 Validates each record with the documented codes and the recorded message formats (ending in the
 1-based "Skipped record number : N"), answers with the success / partial / fail envelope, enforces the
@@ -48,7 +48,7 @@ def add_routes(app: web.Application) -> None:
 
 
 async def upload(request: web.Request) -> web.Response:
-    """Validate every record, store the accepted ones (unless dry run), answer per §5.4."""
+    """Validate every record, store the accepted ones (unless dry run), answer success, partial or fail with one entry per refused record."""
     body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
@@ -90,7 +90,7 @@ async def upload(request: web.Request) -> web.Response:
 
 
 def _echo(record: Any) -> Any:
-    """The record as the server echoes it: identities as strings (§3.5)."""
+    """The record as the server echoes it: identities as strings."""
     if not isinstance(record, dict):
         return record
     return {k: str(v) if k in _IDS and v is not None else v for k, v in record.items()}

@@ -52,7 +52,7 @@ def fail(
     code: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    """Return the generic failure body ``{"status": "fail", "error": ..., "code": ...}`` (§3.2)."""
+    """Return the generic failure body ``{"status": "fail", "error": ..., "code": ...}``."""
     body = {
         "status": "fail",
         "error": error or STATUS_TEXT.get(status, "Error"),
