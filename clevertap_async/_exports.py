@@ -11,22 +11,17 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import _limits, _protocol, _query, _validation
-from ._converter import parser, to_wire
+from . import _limits, _query, _validation
+from ._converter import parser
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
 from .models.exports import ExportedEvent
-from .models.query import Where
 
 if TYPE_CHECKING:
     from ._client import CleverTap
 
 T = TypeVar("T")
 
-#: The filter sections of an export body; event_name, from and to come from the arguments.
-WHERE_KEYS = frozenset(
-    {"event_properties", "session_properties", "common_profile_properties", "advanced_query"}
-)
 #: More cursors than this at once would only queue behind the client's query concurrency.
 MAX_PARALLEL = 64
 
@@ -39,7 +34,7 @@ def open_stream(
     start: object,
     end: object,
     batch_size: int,
-    where: Where | Mapping[str, Any] | None,
+    where: _query.WhereLike,
     parse: Callable[[dict[str, Any]], T] | None,
     flags: Mapping[str, bool | None],
     parallel: int,
@@ -52,7 +47,7 @@ def open_stream(
         ValidationError: an argument is wrong; the message names it.
     """
     body: dict[str, Any] = {"event_name": _validation.required_text(event_name, "event_name")}
-    body.update(where_body(where))
+    body.update(_query.where_blocks(where))
     first, last = _query.date_range(start, end)
     _validation.int_in_range(parallel, "parallel", 1, MAX_PARALLEL)
     params: dict[str, Any] = {"batch_size": batch_size}
@@ -72,34 +67,6 @@ def open_stream(
         prefetch=prefetch,
         initial=initial,
     )
-
-
-def where_body(where: Where | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Return the filter sections of an export body, checking a plain dict's sections.
-
-    Raises:
-        ValidationError: ``where`` is neither a Where nor a mapping, has an unknown section, or holds
-            a value JSON cannot carry (the field names where, e.g. ``where.event_properties[0]``).
-    """
-    if where is None:
-        return {}
-    if isinstance(where, Where):
-        wire: dict[str, Any] = to_wire(where)
-        _protocol.encode_json(wire, what="where")  # a value JSON cannot carry fails here, not later
-        return wire
-    if not isinstance(where, Mapping):
-        raise ValidationError(
-            f"where must be a Where or a dict, got {type(where).__name__}", field="where"
-        )
-    for key in where:
-        if key not in WHERE_KEYS:
-            raise ValidationError(
-                f"where has an unknown section {key!r}; use {', '.join(sorted(WHERE_KEYS))} "
-                "(event_name, from and to are the stream's arguments)",
-                field=f"where.{key}",
-            )
-    _protocol.encode_json(where, what="where")
-    return dict(where)
 
 
 def events_batch_size(value: object) -> int:

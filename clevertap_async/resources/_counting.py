@@ -135,7 +135,7 @@ async def count_events(
     event_name: object,
     start: object,
     end: object,
-    where: object,
+    where: _query.WhereLike,
     polling: CountPolling,
 ) -> int:
     """Run an event or profile count (the same query, two paths) and return its count."""

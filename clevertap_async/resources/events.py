@@ -10,7 +10,6 @@ from .. import _query
 from .._exports import event_parser, events_batch_size, open_stream
 from .._pagination import Checkpoint, CursorStream
 from ..models.exports import ExportedEvent
-from ..models.query import Where
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
 from ._uploads import Uploads
 
@@ -31,7 +30,7 @@ class Events(Uploads):
         start: _query.DateLike,
         end: _query.DateLike,
         *,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> int:
         """Count how many times an event occurred between two days (both included).
@@ -47,7 +46,7 @@ class Events(Uploads):
             event_name: the event to count.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks as a mapping or an attrs model.
+            where: further query-language blocks: a Where or a mapping.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -72,7 +71,7 @@ class Events(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: Literal[False] = ...,
         app: bool | None = ...,
         events: bool | None = ...,
@@ -91,7 +90,7 @@ class Events(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: Literal[True],
         app: bool | None = ...,
         events: bool | None = ...,
@@ -110,7 +109,7 @@ class Events(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: bool,
         app: bool | None = ...,
         events: bool | None = ...,
@@ -128,7 +127,7 @@ class Events(Uploads):
         end: date | int,
         *,
         batch_size: int = 5000,
-        where: Where | Mapping[str, Any] | None = None,
+        where: _query.WhereLike = None,
         raw: bool = False,
         app: bool | None = None,
         events: bool | None = None,

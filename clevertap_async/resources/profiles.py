@@ -13,7 +13,6 @@ from .._exports import open_stream, profiles_batch_size
 from .._pagination import Checkpoint, CursorStream
 from ..models.bulk import BulkResult
 from ..models.exports import ExportedProfile
-from ..models.query import Where
 from ._chunks import send_in_chunks
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
 from ._uploads import Uploads
@@ -39,7 +38,7 @@ class Profiles(Uploads):
         start: _query.DateLike,
         end: _query.DateLike,
         *,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> int:
         """Count the profiles that did an event between two days (both included).
@@ -52,7 +51,7 @@ class Profiles(Uploads):
             event_name: the event the profiles did.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks as a mapping or an attrs model.
+            where: further query-language blocks: a Where or a mapping.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -171,7 +170,7 @@ class Profiles(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: Literal[False] = ...,
         app: bool | None = ...,
         events: bool | None = ...,
@@ -188,7 +187,7 @@ class Profiles(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: Literal[True],
         app: bool | None = ...,
         events: bool | None = ...,
@@ -205,7 +204,7 @@ class Profiles(Uploads):
         end: date | int,
         *,
         batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
+        where: _query.WhereLike = ...,
         raw: bool,
         app: bool | None = ...,
         events: bool | None = ...,
@@ -221,7 +220,7 @@ class Profiles(Uploads):
         end: date | int,
         *,
         batch_size: int = 4991,
-        where: Where | Mapping[str, Any] | None = None,
+        where: _query.WhereLike = None,
         raw: bool = False,
         app: bool | None = None,
         events: bool | None = None,

@@ -64,7 +64,7 @@ class Reports(Resource):
         *,
         unique: bool = False,
         sum_event_prop: str | None = None,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> dict[str, dict[str, int]]:
         """Count an event per day, week or month.
@@ -115,7 +115,7 @@ class Reports(Resource):
         end: _query.DateLike,
         groups: Mapping[str, Mapping[str, Any]],
         *,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> dict[str, dict[str, dict[str, int]]]:
         """Find the most common values of properties among an event's occurrences.

@@ -106,7 +106,7 @@ async def test_bad_where_is_refused(
     fake: FakeCleverTap, ct: CleverTap, where: object, message: str
 ) -> None:
     with pytest.raises(ValidationError, match=message):
-        await ct.events.count("Charged", 20260101, 20260102, where=where)
+        await ct.events.count("Charged", 20260101, 20260102, where=where)  # type: ignore[arg-type]
     assert fake.requests == []
 
 

@@ -17,8 +17,9 @@ from clevertap_async import (
     Where,
 )
 from clevertap_async._converter import converter, from_wire, to_wire
-from clevertap_async._exports import profiles_batch_size, time_zone, where_body
+from clevertap_async._exports import profiles_batch_size, time_zone
 from clevertap_async._pagination import Partition, partitions, resume
+from clevertap_async._query import where_blocks
 from clevertap_async.models.exports import parse_ts
 
 EVENT = {
@@ -124,8 +125,8 @@ def test_where_models_and_dicts_become_the_same_body() -> None:
         "common_profile_properties": {"geo_fields": [["India", "Maharashtra", "Mumbai"]]},
     }
     assert to_wire(where) == body
-    assert where_body(where) == where_body(body) == body
-    assert where_body(None) == {}
+    assert where_blocks(where) == where_blocks(body) == body
+    assert where_blocks(None) == {}
 
 
 @pytest.mark.parametrize(("asked", "sent"), [(1, 23), (23, 23), (50, 46), (5000, 4991)])

@@ -53,3 +53,27 @@ def test_merge_concatenates_lists_and_adds_numbers() -> None:
         ]
     )
     assert merged == {"messages": [1, 2, 3], "total": 7, "note": "b"}
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ({"event_propertys": []}, "where.event_propertys"),
+        ({"to": 20260101}, "where.to"),
+        ({"event_properties": [{"name": "x", "value": float("nan")}]}, "where"),
+        (["event_properties"], "where"),
+    ],
+)
+def test_one_where_normaliser_refuses_the_same_things_for_every_query(
+    where: object, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _query.where_blocks(where)
+    assert caught.value.field is not None and caught.value.field.startswith(field)
+    with pytest.raises(ValidationError):
+        _query.event_query("E", 20260101, 20260102, where)
+
+
+def test_a_campaign_audience_may_carry_its_own_range() -> None:
+    audience = {"event_name": "E", "from": 20260101, "to": 20260102, "event_properties": []}
+    assert _query.where_blocks(audience, allow_range=True) == audience
