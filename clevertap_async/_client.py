@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from . import _limits, _protocol
+from . import _limits, _protocol, _validation
 from ._errors import ConfigurationError
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
 from .resources import (
@@ -211,7 +211,4 @@ class CleverTap:
 
 
 def _check_positive(name: str, value: float, *, integer: bool = False) -> None:
-    kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        what = "a positive int" if integer else "a positive number"
-        raise ConfigurationError(f"{name} must be {what}, got {value!r}")
+    _validation.positive(value, name, integer=integer, error=ConfigurationError)

@@ -23,7 +23,7 @@ from . import _validation
 from .models import exports
 from .models.exports import ExportedEvent, ExportedProfile
 from .models.query import Condition, Where
-from .models.records import DeviceToken, Event, Profile, wire_value
+from .models.records import IDENTITY_FIELDS, DeviceToken, Event, Profile, wire_value
 
 T = TypeVar("T")
 
@@ -59,8 +59,10 @@ def wire_converter(zone: tzinfo = UTC) -> OrjsonConverter:
 
 def _register_records(converter: OrjsonConverter) -> None:
     """Upload records: snake_case fields to the wire's keys, datetimes to epochs and ``$D_`` values."""
-    object_id, fbid, gpid = (override(rename=key) for key in ("objectId", "FBID", "GPID"))
-    ts = override(unstruct_hook=_epoch_seconds)
+    common: dict[str, Any] = {
+        name: override(rename=key) for name, key in IDENTITY_FIELDS.items() if name != key
+    }
+    common["ts"] = override(unstruct_hook=_epoch_seconds)
 
     def with_type(kind: str, generated: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
         def unstructure(record: Any) -> dict[str, Any]:
@@ -76,20 +78,14 @@ def _register_records(converter: OrjsonConverter) -> None:
         _cattrs_omit_if_default=True,
         name=override(rename="evtName", omit_if_default=False),
         properties=override(rename="evtData", omit_if_default=False, unstruct_hook=_properties),
-        object_id=object_id,
-        fbid=fbid,
-        gpid=gpid,
-        ts=ts,
+        **common,
     )
     profile = make_dict_unstructure_fn(
         Profile,
         converter,
         _cattrs_omit_if_default=True,
         properties=override(rename="profileData", omit_if_default=False, unstruct_hook=_properties),
-        object_id=object_id,
-        fbid=fbid,
-        gpid=gpid,
-        ts=ts,
+        **common,
     )
     converter.register_unstructure_hook(Event, with_type("event", event))
     converter.register_unstructure_hook(Profile, with_type("profile", profile))

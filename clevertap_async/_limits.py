@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+#: The record-level keys that name the user of an uploaded event or profile: one is required.
+IDENTITY_KEYS: Final = ("identity", "objectId", "FBID", "GPID")
 #: Records in one ``POST /1/upload`` call for events and profiles.
 MAX_UPLOAD_RECORDS: Final = 1000
 #: Device-token records in one ``POST /1/upload`` call.
@@ -22,6 +24,10 @@ CAMPAIGN_CREATE_PER_SECOND: Final = 1.0
 MAX_CURSOR_BATCH_SIZE: Final = 5000
 #: Profiles cursor ``batch_size`` should be a multiple of this (the profiles are stored in 23 buckets).
 PROFILE_BATCH_MULTIPLE: Final = 23
+#: The largest profiles ``batch_size`` that is such a multiple: 4991.
+MAX_PROFILE_BATCH_SIZE: Final = (
+    MAX_CURSOR_BATCH_SIZE // PROFILE_BATCH_MULTIPLE * PROFILE_BATCH_MULTIPLE
+)
 #: Identities or GUIDs per delete call, identities per demerge call.
 MAX_DELETE_IDS: Final = 100
 #: Entries per subscribe or disassociate call.

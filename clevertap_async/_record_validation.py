@@ -25,7 +25,7 @@ MODELS: Final[Mapping[str, type]] = {
     "token": _records.DeviceToken,
 }
 TOKEN_TYPES: Final = frozenset({"apns", "gcm", "fcm", "wns", "mpns", "chrome"})
-_IDENTITY_KEYS: Final = tuple(_records.IDENTITY_FIELDS.values())
+_IDENTITY_KEYS: Final = _limits.IDENTITY_KEYS
 _RESTRICTED: Final = frozenset(
     "".join(name.split()).casefold() for name in _limits.RESTRICTED_EVENT_NAMES
 )

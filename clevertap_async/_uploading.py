@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from . import _batching, _limits, _record_validation
+from . import _batching, _limits, _record_validation, _validation
 from ._batching import Batch, Item
 from ._errors import (
     APIConnectionError,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 _SKIPPED = re.compile(r"Skipped record number\s*:\s*(\d+)")
-_ECHO_KEYS = ("identity", "objectId", "FBID", "GPID", "evtName")
+_ECHO_KEYS = (*_limits.IDENTITY_KEYS, "evtName")
 #: Records of events carry this many; tokens have their own, lower cap.
 MAX_RECORDS = {
     "event": _limits.MAX_UPLOAD_RECORDS,
@@ -183,8 +183,8 @@ class Uploader:
         concurrency: int | None = None,
     ):
         limit = MAX_RECORDS[kind]
-        if batch_size is not None and not (isinstance(batch_size, int) and batch_size > 0):
-            raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
+        if batch_size is not None:
+            _validation.positive(batch_size, "batch_size")
         if not isinstance(max_batch_bytes, int) or max_batch_bytes <= _batching.BODY_OVERHEAD:
             raise ValidationError(
                 f"max_batch_bytes must be an int above {_batching.BODY_OVERHEAD}",

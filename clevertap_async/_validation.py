@@ -133,6 +133,33 @@ def one_of(value: object, allowed: Collection[str], field: str) -> str:
     return value
 
 
+def positive(
+    value: Any,
+    field: str,
+    *,
+    integer: bool = True,
+    error: Callable[[str], Exception] | None = None,
+) -> Any:
+    """Return ``value`` if it is a positive int (or with ``integer=False`` number), else raise.
+
+    Args:
+        value: what the caller gave.
+        field: the name the error gives it.
+        integer: accept ints only; else floats too. Bools are never numbers here.
+        error: makes the error to raise from its message (a ConfigurationError for the client's own
+            settings); by default a ValidationError naming ``field``.
+
+    Raises:
+        ValidationError: ``value`` is not a positive number (or what ``error`` makes).
+    """
+    kind = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+        what = "a positive int" if integer else "a positive number"
+        message = f"{field} must be {what}, got {value!r}"
+        raise error(message) if error else ValidationError(message, field=field)
+    return value
+
+
 def int_in_range(value: object, field: str, low: int, high: int) -> int:
     """Return ``value`` if it is an int within ``low..high``, else raise naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

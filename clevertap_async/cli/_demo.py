@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .. import __version__
+from .. import __version__, _limits
 from ..testing import DEFAULT_PASSCODE, FakeCleverTap
 from . import _export, _import
 
@@ -114,7 +114,7 @@ def _export_args(
         output=str(output),
         format=fmt,
         parallel=parallel,
-        batch_size=5000,  # profiles.stream rounds it down to a multiple of 23 itself
+        batch_size=_limits.MAX_CURSOR_BATCH_SIZE,  # profiles.stream rounds it down to 4991
         where=None,
         checkpoint=None,
         **connection,

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .. import _limits
 from .._errors import ValidationError
 from .._pagination import Checkpoint
 from . import _checkpoint
@@ -39,7 +40,13 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--parallel", type=int, default=1, metavar="N", help="cursors at once, one per day range"
     )
-    parser.add_argument("--batch-size", type=int, default=5000, metavar="N", help="records/page")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=_limits.MAX_CURSOR_BATCH_SIZE,
+        metavar="N",
+        help="records/page",
+    )
     parser.add_argument("--where", help="extra query-language blocks as JSON, or @FILE")
     parser.add_argument(
         "--checkpoint", type=Path, metavar="FILE", help="save progress here; rerun to resume"

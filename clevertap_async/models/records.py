@@ -14,10 +14,12 @@ from typing import Any
 
 import attrs
 
-from .. import _validation
+from .. import _limits, _validation
 
 #: Record-level identity keys on the wire, by model field name: one of them names the user.
-IDENTITY_FIELDS = {"identity": "identity", "object_id": "objectId", "fbid": "FBID", "gpid": "GPID"}
+IDENTITY_FIELDS = dict(
+    zip(("identity", "object_id", "fbid", "gpid"), _limits.IDENTITY_KEYS, strict=True)
+)
 
 
 def wire_value(value: Any, field: str) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, tzinfo
 from typing import Any, Literal, overload
 
-from .. import _query
+from .. import _limits, _query
 from .._exports import event_parser, events_batch_size, open_stream
 from .._pagination import Checkpoint, CursorStream
 from ..models.exports import ExportedEvent
@@ -126,7 +126,7 @@ class Events(Uploads):
         start: date | int,
         end: date | int,
         *,
-        batch_size: int = 5000,
+        batch_size: int = _limits.MAX_CURSOR_BATCH_SIZE,
         where: _query.WhereLike = None,
         raw: bool = False,
         app: bool | None = None,

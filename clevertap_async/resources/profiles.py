@@ -219,7 +219,7 @@ class Profiles(Uploads):
         start: date | int,
         end: date | int,
         *,
-        batch_size: int = 4991,
+        batch_size: int = _limits.MAX_PROFILE_BATCH_SIZE,
         where: _query.WhereLike = None,
         raw: bool = False,
         app: bool | None = None,

@@ -219,10 +219,7 @@ class Reports(Resource):
             APIError: the server refused a window.
         """
         first, last = _query.date_range(start, end)
-        if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-            raise ValidationError(
-                f"window_days must be a positive int, got {window_days!r}", field="window_days"
-            )
+        _validation.positive(window_days, "window_days")
         if not isinstance(daily, bool):
             raise ValidationError(f"daily must be a bool, got {daily!r}", field="daily")
         body: dict[str, Any] = {"daily": daily}
@@ -285,8 +282,8 @@ def _top_group(key: str, spec: object) -> dict[str, Any]:
     )
     _validation.required_text(group.get("name"), f"{field}.name")
     top_n = group.get("top_n")
-    if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):
-        raise ValidationError(f"{field}.top_n must be a positive int, got {top_n!r}", field=field)
+    if top_n is not None:
+        _validation.positive(top_n, f"{field}.top_n")
     if "order" in group:
         _validation.one_of(group["order"], frozenset({"asc", "desc"}), f"{field}.order")
     unknown = set(group) - {"property_type", "name", "top_n", "order"}

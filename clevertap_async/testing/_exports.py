@@ -139,7 +139,11 @@ async def create(request: web.Request) -> web.Response:
     if settings.throttle > 0:
         settings.throttle -= 1
         return _wire.fail(200, "Too many exports running, please retry later", code=THROTTLED)
-    batch_size = int(request.query["batch_size"]) if "batch_size" in request.query else 4991
+    batch_size = (
+        int(request.query["batch_size"])
+        if "batch_size" in request.query
+        else _limits.MAX_PROFILE_BATCH_SIZE
+    )
     first, last = body["from"], body["to"]
     owners: list[SeededProfile] | None = None
     if request.path == PROFILES_PATH:

@@ -21,7 +21,7 @@ from . import _wire
 from ._keys import FAKE
 
 PATH = _limits.UPLOAD_PATH
-_IDS = ("identity", "objectId", "FBID", "GPID")
+_IDS = _limits.IDENTITY_KEYS
 _RESTRICTED = {re.sub(r"\s+", "", name).lower() for name in _limits.RESTRICTED_EVENT_NAMES}
 _BANNED = frozenset(_limits.BANNED_KEY_CHARACTERS)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -233,6 +233,6 @@ def find_uploaded_profile(
         stored = profiles.get(f"{key}:{value}")
     if stored is None:
         return None
-    record = {k: v for k, v in stored.items() if k in ("identity", "objectId", "FBID", "GPID")}
+    record = {k: v for k, v in stored.items() if k in _IDS}
     email = stored["profileData"].get("Email")
     return {**record, **({"email": email} if email else {}), "profileData": stored["profileData"]}

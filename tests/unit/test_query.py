@@ -77,3 +77,13 @@ def test_one_where_normaliser_refuses_the_same_things_for_every_query(
 def test_a_campaign_audience_may_carry_its_own_range() -> None:
     audience = {"event_name": "E", "from": 20260101, "to": 20260102, "event_properties": []}
     assert _query.where_blocks(audience, allow_range=True) == audience
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3", None])
+def test_one_positive_check_names_the_field(bad: object) -> None:
+    from clevertap_async._validation import positive
+
+    with pytest.raises(ValidationError, match="top_n must be a positive int") as caught:
+        positive(bad, "top_n")
+    assert caught.value.field == "top_n"
+    assert positive(2.5, "timeout", integer=False) == 2.5
