@@ -18,7 +18,7 @@ from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions,
 from .models.exports import ExportedEvent
 
 if TYPE_CHECKING:
-    from ._client import CleverTap
+    from ._requester import Requester
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ MAX_PARALLEL = 64
 
 
 def open_stream(
-    client: CleverTap,
+    requester: Requester,
     path: str,
     *,
     event_name: object,
@@ -59,7 +59,7 @@ def open_stream(
     plan: list[Partition] = partitions(first, last, by_day=parallel > 1)
     initial = _checkpoint(resume_from, plan)
     return CursorStream(
-        client,
+        requester,
         Query(path, params, body),
         resume(plan, initial),
         parse=parse,

@@ -23,7 +23,7 @@ from ._errors import APIError, CursorExpiredError, PaginationError, ValidationEr
 from ._protocol import is_cursor
 
 if TYPE_CHECKING:
-    from ._client import CleverTap
+    from ._requester import Requester
 
 T = TypeVar("T")
 
@@ -179,7 +179,7 @@ class CursorStream(Generic[T]):
 
     def __init__(
         self,
-        client: CleverTap,
+        requester: Requester,
         query: Query,
         plan: list[Partition],
         *,
@@ -190,7 +190,8 @@ class CursorStream(Generic[T]):
         max_not_ready: int = DEFAULT_MAX_NOT_READY,
         max_throttled: int = DEFAULT_MAX_THROTTLED,
     ):
-        self._client = client
+        self._request = requester.request
+        self._back_off = requester.back_off
         self._query = query
         self._plan = plan
         self._parse = parse
@@ -330,36 +331,40 @@ class CursorStream(Generic[T]):
 
     async def _create(self, part: Partition) -> str:
         body = {**self._query.body, "from": part.start, "to": part.end}
-        for attempt in range(self._max_throttled + 1):
+        attempt = 0
+        while True:
             try:
-                data = await self._client._request(
+                data = await self._request(
                     "POST", self._query.path, params=self._query.params, json=body
                 )
             except APIError as error:
-                if error.code != _THROTTLED or attempt == self._max_throttled:
+                if error.code != _THROTTLED:
                     raise
-                await self._wait(attempt)
+                # The retry policy paces the waits; the throttled budget is the pager's own.
+                if not await self._back_off(attempt, limit=self._max_throttled):
+                    raise PaginationError(
+                        f"{self._query.path}: still throttled after {self._max_throttled} tries"
+                    ) from error
+                attempt += 1
                 continue
             cursor = data.get("cursor")
             if not is_cursor(cursor):
                 raise PaginationError(f"{self._query.path}: the cursor answer has no cursor")
             return cursor
-        raise PaginationError(
-            f"{self._query.path}: still throttled after {self._max_throttled} tries"
-        )
 
     async def _fetch(self, cursor: str) -> dict[str, Any]:
-        for attempt in range(self._max_not_ready + 1):
+        attempt = 0
+        while True:
             try:
-                data: dict[str, Any] = await self._client._request(
+                data: dict[str, Any] = await self._request(
                     "GET", self._query.path, verbatim_params={"cursor": cursor}
                 )
                 return data
             except APIError as error:
-                if error.code == _NOT_READY and attempt < self._max_not_ready:
-                    await self._wait(attempt)
-                    continue
                 if error.code == _NOT_READY:
+                    if await self._back_off(attempt, limit=self._max_not_ready):
+                        attempt += 1
+                        continue
                     raise PaginationError(
                         f"{self._query.path}: the cursor was still not ready after "
                         f"{self._max_not_ready} tries"
@@ -370,10 +375,6 @@ class CursorStream(Generic[T]):
                         "resume from the error's checkpoint, or start again"
                     ) from error
                 raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _wait(self, attempt: int) -> None:
-        await self._client._transport.back_off(attempt)
 
 
 def _rejects_cursor(error: APIError) -> bool:

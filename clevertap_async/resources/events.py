@@ -58,7 +58,7 @@ class Events(Uploads):
             APIError: the server refused the query.
         """
         return await count_events(
-            self._client, EVENT_COUNT_PATH, event_name, start, end, where, polling
+            self._requester, EVENT_COUNT_PATH, event_name, start, end, where, polling
         )
 
     # --- export ---
@@ -176,7 +176,7 @@ class Events(Uploads):
             ValidationError: an argument is wrong (raised here, before anything is sent).
         """
         return open_stream(
-            self._client,
+            self._requester,
             EVENTS_PATH,
             event_name=event_name,
             start=start,

@@ -63,7 +63,7 @@ class Profiles(Uploads):
             APIError: the server refused the query.
         """
         return await count_events(
-            self._client, PROFILE_COUNT_PATH, event_name, start, end, where, polling
+            self._requester, PROFILE_COUNT_PATH, event_name, start, end, where, polling
         )
 
     async def delete(
@@ -100,7 +100,7 @@ class Profiles(Uploads):
         key, field = ("identity", "identities") if identities is not None else ("guid", "guids")
         values = _validation.text_list(identities if identities is not None else guids, field)
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DELETE_PATH,
             values,
             _limits.MAX_DELETE_IDS,
@@ -126,7 +126,7 @@ class Profiles(Uploads):
         """
         values = _validation.text_list(identities, "identities")
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DEMERGE_PATH,
             values,
             _limits.MAX_DELETE_IDS,
@@ -152,7 +152,7 @@ class Profiles(Uploads):
         """
         values = _validation.text_list(phones, "phones", _validation.phone)
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DISASSOCIATE_PATH,
             values,
             _limits.MAX_SUBSCRIPTION_RECORDS,
@@ -258,7 +258,7 @@ class Profiles(Uploads):
             ValidationError: an argument is wrong (raised here, before anything is sent).
         """
         return open_stream(
-            self._client,
+            self._requester,
             PROFILES_PATH,
             event_name=event_name,
             start=start,
@@ -335,7 +335,7 @@ class Profiles(Uploads):
                 "pass exactly one of identity=, email= or object_id=", field="identity"
             )
         try:
-            data = await self._client._request("GET", PROFILE_PATH, params=given)
+            data = await self._request("GET", PROFILE_PATH, params=given)
         except NotFoundError:
             return None
         record = data.get("record")

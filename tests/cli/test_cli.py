@@ -113,3 +113,29 @@ async def test_demo_runs(tmp_path: Path) -> None:
     assert "5,000 accepted, 4 refused" in out
     assert len((tmp_path / "charged.jsonl").read_text().splitlines()) == 50_000
     assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == 4
+
+
+async def test_request_post_is_not_repeated_after_a_lost_answer_unless_idempotent(
+    fake: FakeCleverTap,
+) -> None:
+    body = '{"business_event": "E", "name": "N", "properties": {}, "c-by": "a@b.co", "when": "now"}'
+    args = ("request", "POST", "/1/targets/trigger.json", "--data", body)
+    fake.faults.inject("lost_response", times=1)
+    code, _, err = await run_cli(*args, env=fake_env(fake))
+    assert code == 1
+    assert "RequestOutcomeUnknownError" in err and "may have acted" in err
+    assert len(fake.bulletins) == 1
+    fake.faults.inject("lost_response", times=1)
+    code, out, err = await run_cli(*args, "--idempotent", env=fake_env(fake))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"status": "success"}
+    assert len(fake.bulletins) == 3  # stored, answer lost, stored again
+
+
+async def test_max_retries_option_sets_the_retry_policy(fake: FakeCleverTap) -> None:
+    fake.faults.inject("status", status=503)
+    args = ("request", "GET", "/1/profile.json", "-q", "identity=x", "--max-retries", "0")
+    code, _, err = await run_cli(*args, env=fake_env(fake))
+    assert code == 1
+    assert "ServerError" in err
+    assert len(fake.requests) == 1
