@@ -32,6 +32,7 @@ from ._seed import SeedStore
 
 if TYPE_CHECKING:
     from .._client import CleverTap
+    from .._transport import Sleep
 
 ADMIN_PREFIX = "/__fake__/"
 DEFAULT_ACCOUNT_ID = "FAKE-ACC-0001"
@@ -177,14 +178,18 @@ class FakeCleverTap:
             raise RuntimeError("the fake server is not running; use `async with FakeCleverTap()`")
         return f"http://{self.host}:{self.port}"
 
-    def client(self, **options: Any) -> CleverTap:
+    def client(self, *, sleep: Sleep | None = None, **options: Any) -> CleverTap:
         """Return a CleverTap client pointed at this fake with its credentials (not yet opened).
 
         Args:
+            sleep: what the client waits with (retry backoff, count polls) instead of
+                ``asyncio.sleep``, e.g. a :class:`RecordingSleep` that only records the delays.
             options: any ``CleverTap`` keyword argument. The ``backoff=`` and ``max_retries=`` of
                 older test code are turned into the equivalent ``retry=`` policy here, so test
                 suites written against them keep running unchanged.
         """
+        if sleep is not None:
+            options["_sleep"] = sleep
         from .._client import CleverTap
         from .._protocol import Backoff
 

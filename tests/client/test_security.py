@@ -24,8 +24,7 @@ from clevertap_async import (
     CleverTapError,
     RetryPolicy,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 SECRET = "sup3r-s3cret-passcode"
 

@@ -29,8 +29,7 @@ from clevertap_async import (
     ValidationError,
     Where,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 EVENTS = "/1/events.json"
 PROFILES = "/1/profiles.json"
@@ -74,7 +73,7 @@ async def drain_pages(stream: Any, into: list[Any]) -> None:
 async def sleepy_ct(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> AsyncIterator[CleverTap]:
-    async with fake.client(_sleep=recording_sleep, timeout=5) as client:
+    async with fake.client(sleep=recording_sleep, timeout=5) as client:
         yield client
 
 

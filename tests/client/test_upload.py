@@ -239,7 +239,7 @@ async def test_555_records_are_sent_again_after_the_policys_backoff(fake: FakeCl
 
     fake.transient_record_failures = 100
     policy = RetryPolicy(max_retries=3, initial_delay=1.5, multiplier=2.0, jitter=False)
-    async with fake.client(retry=policy, _sleep=sleep) as ct:
+    async with fake.client(retry=policy, sleep=sleep) as ct:
         report = await ct.events.upload(events(3))
     assert [r.code for r in report.rejected] == [555, 555, 555]
     assert waits == [1.5, 3.0, 6.0]  # one wait before each of the 3 re-sends, none after the last

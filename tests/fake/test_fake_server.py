@@ -9,9 +9,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FaultKind
-from tests.conftest import BULLETIN
-from tests.conftest import BULLETIN_BODY as GOOD
+from clevertap_async.testing import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_PASSCODE,
+    FakeCleverTap,
+    FaultKind,
+    RecordingSleep,
+)
+from tests.samples import BULLETIN
+from tests.samples import BULLETIN_BODY as GOOD
 
 HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
 
@@ -181,3 +187,11 @@ async def test_pytest_plugin_fixtures(
         business_event="E", name="N", properties={}, created_by="x@y.z"
     )
     assert fake_clevertap.bulletins[0]["c-by"] == "x@y.z"
+
+
+async def test_a_recording_sleep_takes_the_client_s_waits(fake_clevertap: FakeCleverTap) -> None:
+    fake_clevertap.faults.inject("status", status=503, times=2)
+    sleep = RecordingSleep()
+    async with fake_clevertap.client(sleep=sleep) as ct:
+        await ct.request("POST", BULLETIN, json=GOOD)
+    assert len(sleep.delays) == 2 and all(delay > 0 for delay in sleep.delays)
