@@ -131,8 +131,6 @@ async def create(request: web.Request) -> web.Response:
     fake = request.app[FAKE]
     settings = fake.exports
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     problem = _query_problem(request, body)
     if problem:
         return _wire.fail(400, problem)
@@ -255,8 +253,6 @@ async def admin_seed(request: web.Request) -> web.Response:
     """``POST /__fake__/seed {"events": {...} or [...], "profiles": {...}}``: seed another process."""
     fake = request.app[FAKE]
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     events = body.get("events") or []
     try:
         for spec in events if isinstance(events, list) else [events]:

@@ -314,7 +314,7 @@ class FakeCleverTap:
     @web.middleware
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)  # type: ignore[no-any-return]
+            return await _call(handler, request)
         body = await request.read()
         record = RecordedRequest(
             method=request.method,
@@ -372,6 +372,8 @@ class FakeCleverTap:
 async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
     try:
         return await handler(request)  # type: ignore[no-any-return]
+    except _wire.Refusal as refusal:
+        return refusal.response
     except web.HTTPException as exc:  # unknown path (404), wrong method (405): CleverTap's shape
         return _wire.fail(exc.status)
 
@@ -407,8 +409,6 @@ async def _admin_stats(request: web.Request) -> web.Response:
 
 async def _admin_inject(request: web.Request) -> web.Response:
     data = await _wire.read_json_object(request)
-    if isinstance(data, web.Response):
-        return data
     try:
         rule: FaultRule = request.app[FAKE].faults.inject(**data)
     except (TypeError, ValueError) as exc:

@@ -50,8 +50,6 @@ def add_routes(app: web.Application) -> None:
 async def upload(request: web.Request) -> web.Response:
     """Validate every record, store the accepted ones (unless dry run), answer success, partial or fail with one entry per refused record."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     records = body.get("d")
     if not isinstance(records, list):
         return _wire.fail(400, "Malformed request: d must be a list of records")
