@@ -24,7 +24,7 @@ from .._retry import NO_WAIT_RETRIES
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._process import FakeServerProcess, fake_server_process
-from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, RecordedRequest
+from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FakeState, RecordedRequest
 from ._sleep import RecordingSleep
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "FakeCampaign",
     "FakeCleverTap",
     "FakeServerProcess",
+    "FakeState",
     "FaultDecision",
     "FaultInjector",
     "FaultKind",

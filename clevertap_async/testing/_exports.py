@@ -80,8 +80,10 @@ class CursorTable:
     rng: random.Random
     cursors: dict[str, CursorState] = attrs.field(factory=dict)
     issued: int = 0
+    #: Cursors remembered at once; tests lower it to see the oldest forgotten.
+    max_live: int = MAX_LIVE_CURSORS
 
-    def issue(self, state: CursorState) -> str:
+    def mint(self, state: CursorState) -> str:
         """Store ``state`` under a new token; return the token percent-encoded, as the API sends it."""
         self.issued += 1
         # \xfb\xff gives "+/" in base64 and 49 bytes end in "==": all three characters to encode.
@@ -90,7 +92,7 @@ class CursorTable:
         self.cursors[token] = state
         # Old cursors stay valid (a retry or a resume fetches one again), but a long-running fake
         # must not keep every export's record list forever: the oldest go first.
-        while len(self.cursors) > MAX_LIVE_CURSORS:
+        while len(self.cursors) > self.max_live:
             del self.cursors[next(iter(self.cursors))]
         return urllib.parse.quote(token, safe="")
 
@@ -159,7 +161,7 @@ async def create(request: web.Request) -> web.Response:
         created=settings.clock(),
         not_ready_left=settings.not_ready,
     )
-    token = fake.cursors.issue(state)
+    token = fake.cursors.mint(state)
     return _wire.raw_json_response(b'{"status":"success","cursor":"' + token.encode() + b'"}')
 
 
@@ -219,7 +221,7 @@ def page(fake: FakeCleverTap, encoded: str) -> web.Response:
     parts = [b'{"status":"success"']
     if end < len(state.records):
         following = attrs.evolve(state, offset=end, not_ready_left=settings.not_ready)
-        parts.append(b',"next_cursor":"' + fake.cursors.issue(following).encode() + b'"')
+        parts.append(b',"next_cursor":"' + fake.cursors.mint(following).encode() + b'"')
     parts.append(b',"records":[' + b",".join(chunk) + b"]}")
     return _wire.raw_json_response(b"".join(parts))
 

@@ -163,22 +163,21 @@ async def test_a_key_remembered_clean_for_events_is_still_checked_for_profiles(
 
 
 async def test_checks_hold_once_the_memory_of_clean_names_and_keys_is_full(
-    ct: CleverTap, monkeypatch: pytest.MonkeyPatch
+    ct: CleverTap,
 ) -> None:
-    monkeypatch.setattr(_record_validation, "_REMEMBER_AT_MOST", 2)
-    monkeypatch.setattr(_record_validation, "_GOOD_EVENT_NAMES", set())
-    monkeypatch.setattr(_record_validation, "_GOOD_EVENT_KEYS", set())
+    cap = _record_validation._REMEMBER_AT_MOST
+    # More new names and keys than the memory holds: it ends full, whatever ran before.
+    fill = [{"identity": "u", "evtName": f"Fill{i}", "evtData": {f"f{i}": i}} for i in range(cap)]
     good = [{"identity": "u", "evtName": f"E{i}", "evtData": {f"k{i}": i}} for i in range(5)]
     bad = [
         {"identity": "u", "evtName": "App Launched", "evtData": {}},
         {"identity": "u", "evtName": "E4", "evtData": {"k4": 1, "k:4": 1}},
     ]
-    report = await ct.events.upload(good + bad + good)
-    assert report.accepted == 10
-    assert [(r.position, r.code) for r in report.rejected] == [(5, 513), (6, 1004)]
-    assert (
-        len(_record_validation._GOOD_EVENT_NAMES) == len(_record_validation._GOOD_EVENT_KEYS) == 2
-    )
+    report = await ct.events.upload(fill + good + bad + good)
+    assert report.accepted == cap + 10
+    assert [(r.position, r.code) for r in report.rejected] == [(cap + 5, 513), (cap + 6, 1004)]
+    assert len(_record_validation._GOOD_EVENT_NAMES) == len(_record_validation._GOOD_EVENT_KEYS)
+    assert len(_record_validation._GOOD_EVENT_NAMES) == cap
 
 
 @pytest.mark.parametrize(

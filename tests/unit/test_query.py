@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clevertap_async import ValidationError, _query
+from clevertap_async._validation import positive
 from clevertap_async.resources.reports import _merge
 
 
@@ -81,8 +82,6 @@ def test_a_campaign_audience_may_carry_its_own_range() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3", None])
 def test_one_positive_check_names_the_field(bad: object) -> None:
-    from clevertap_async._validation import positive
-
     with pytest.raises(ValidationError, match="top_n must be a positive int") as caught:
         positive(bad, "top_n")
     assert caught.value.field == "top_n"
