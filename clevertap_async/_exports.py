@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import _limits, _query, _validation
-from ._converter import parser
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
-from .models.exports import ExportedEvent
 
 if TYPE_CHECKING:
     from ._requester import Requester
@@ -70,13 +68,15 @@ def open_stream(
 
 
 def events_batch_size(value: object) -> int:
-    """Check an events ``batch_size`` (1 to 5000)."""
+    """Check an events ``batch_size`` (1 to 5000; None: 5000)."""
+    if value is None:
+        return _limits.MAX_CURSOR_BATCH_SIZE
     return _validation.int_in_range(value, "batch_size", 1, _limits.MAX_CURSOR_BATCH_SIZE)
 
 
 def profiles_batch_size(value: object) -> int:
     """Check a profiles ``batch_size`` and round it down to a multiple of 23 (at least 23)."""
-    size = _validation.int_in_range(value, "batch_size", 1, _limits.MAX_CURSOR_BATCH_SIZE)
+    size = events_batch_size(value)
     multiple = _limits.PROFILE_BATCH_MULTIPLE
     return max(multiple, size // multiple * multiple)
 
@@ -93,12 +93,6 @@ def time_zone(value: tzinfo | str) -> tzinfo:
         return ZoneInfo(_validation.required_text(value, "tz"))
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"tz: unknown time zone {value!r}", field="tz") from None
-
-
-def event_parser(raw: bool, tz: tzinfo | str) -> Callable[[dict[str, Any]], ExportedEvent] | None:
-    """Return the record parser of an events stream (None: the server's dicts, untouched)."""
-    zone = time_zone(tz)
-    return None if raw else parser(ExportedEvent, zone)
 
 
 def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -203,6 +204,18 @@ class CursorStream(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<CursorStream {self._query.path} partitions={len(self._plan)}>"
+
+    def raw(self) -> CursorStream[dict[str, Any]]:
+        """Return the same export yielding the server's dicts untouched (the fastest way).
+
+        Example::
+
+            async for record in ct.events.stream("Charged", 20260101, 20260131).raw():
+                print(record["ts"], record["event_props"])
+        """
+        raw = cast("CursorStream[dict[str, Any]]", copy.copy(self))
+        raw._parse = None
+        return raw
 
     async def __aiter__(self) -> AsyncIterator[T]:
         pages = self.pages()

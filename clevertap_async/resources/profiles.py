@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable
 from typing import Any, Literal, overload
 
-from .. import _limits, _query, _validation
-from .._converter import from_wire, parser
+from .. import _limits, _validation
+from .._converter import from_wire
 from .._errors import NotFoundError, ValidationError
-from .._exports import open_stream, profiles_batch_size
-from .._pagination import Checkpoint, CursorStream
+from .._exports import profiles_batch_size
 from ..models.bulk import BulkResult
 from ..models.exports import ExportedProfile
 from ._chunks import send_in_chunks
-from ._counting import DEFAULT_POLLING, CountPolling, count_events
+from ._export import Export
 from ._uploads import Uploads
 
 PROFILE_COUNT_PATH = "/1/counts/profiles.json"
@@ -25,46 +23,23 @@ PROFILES_PATH = "/1/profiles.json"
 PROFILE_PATH = "/1/profile.json"
 
 
-class Profiles(Uploads):
-    """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge."""
+class Profiles(Uploads, Export[ExportedProfile]):
+    """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge.
+
+    ``stream`` yields each profile that did an event as an :class:`ExportedProfile`, one cursor
+    (``parallel=1``: a profile active on several days would come once per day); ``count`` counts them.
+    """
 
     _KIND = "profile"
+    _EXPORT_PATH = PROFILES_PATH
+    _COUNT_PATH = PROFILE_COUNT_PATH
+    _RECORD = ExportedProfile
+    _SPLITS_BY_DAY = False
+
+    def _batch_size(self, value: object) -> int:
+        return profiles_batch_size(value)
 
     # --- counts, delete, demerge, disassociate ---
-
-    async def count(
-        self,
-        event_name: str,
-        start: _query.DateLike,
-        end: _query.DateLike,
-        *,
-        where: _query.WhereLike = None,
-        polling: CountPolling = DEFAULT_POLLING,
-    ) -> int:
-        """Count the profiles that did an event between two days (both included).
-
-        Example::
-
-            buyers = await ct.profiles.count("Charged", 20260101, 20260131)
-
-        Args:
-            event_name: the event the profiles did.
-            start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
-            end: the last day, included.
-            where: further query-language blocks: a Where or a mapping.
-            polling: how long to poll while the server answers "partial".
-
-        Returns:
-            The number of profiles.
-
-        Raises:
-            ValidationError: a bad name, date or ``where``; nothing was sent.
-            CountTimeoutError: the server was still counting when the poll deadline passed.
-            APIError: the server refused the query.
-        """
-        return await count_events(
-            self._requester, PROFILE_COUNT_PATH, event_name, start, end, where, polling
-        )
 
     async def delete(
         self,
@@ -161,116 +136,6 @@ class Profiles(Uploads):
         )
 
     # --- export and lookup ---
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: _query.WhereLike = ...,
-        raw: Literal[False] = ...,
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[ExportedProfile]: ...
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: _query.WhereLike = ...,
-        raw: Literal[True],
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[dict[str, Any]]: ...
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: _query.WhereLike = ...,
-        raw: bool,
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[Any]: ...
-
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = _limits.MAX_PROFILE_BATCH_SIZE,
-        where: _query.WhereLike = None,
-        raw: bool = False,
-        app: bool | None = None,
-        events: bool | None = None,
-        profile: bool | None = None,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = None,
-        prefetch: bool = True,
-    ) -> CursorStream[ExportedProfile] | CursorStream[dict[str, Any]]:
-        """Export the profiles that did an event between two days, as an async iterable of records.
-
-        Works like ``ct.events.stream``. The docs ask for a ``batch_size`` in multiples of 23 (the
-        data sits in 23 buckets), so it is rounded down to one (at least 23): 5000 becomes 4991.
-
-        Example::
-
-            async for p in ct.profiles.stream("Charged", 20260101, 20260131, events=False):
-                print(p.identity, p.profile_data)
-
-        Args:
-            event_name: profiles that did this event are exported.
-            start: the first day, a ``date`` or a ``YYYYMMDD`` int.
-            end: the last day (inclusive).
-            batch_size: records per page, 1 to 5000, rounded down to a multiple of 23.
-            where: filters in the query language: a ``Where`` or a dict of body fields.
-            raw: yield the server's dicts untouched instead of ExportedProfile.
-            app: add OS version, make, model and app version to each profile.
-            events: include event summaries (about 75% of a record; None: the server's default).
-            profile: include custom profile properties (None: the server's default).
-            resume_from: a Checkpoint (or its ``to_json()`` form), or a bare cursor.
-            prefetch: fetch each partition's next page while the caller handles the current one.
-
-        Returns:
-            A CursorStream: ``async for`` gives records, ``.pages()`` gives pages with checkpoints.
-
-        Raises:
-            ValidationError: an argument is wrong (raised here, before anything is sent).
-        """
-        return open_stream(
-            self._requester,
-            PROFILES_PATH,
-            event_name=event_name,
-            start=start,
-            end=end,
-            batch_size=profiles_batch_size(batch_size),
-            where=where,
-            parse=None if raw else parser(ExportedProfile),
-            flags={"app": app, "events": events, "profile": profile},
-            parallel=1,
-            prefetch=prefetch,
-            resume_from=resume_from,
-        )
 
     @overload
     async def get(

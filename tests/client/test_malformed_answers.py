@@ -222,7 +222,8 @@ async def test_any_export_page_is_records_or_a_typed_error(
 ) -> None:
     scripted.post_answer = Answer(body=orjson.dumps(created))
     scripted.answer = Answer(body=orjson.dumps(page))
-    stream = client.events.stream("Charged", 20260101, 20260102, raw=raw)
+    typed = client.events.stream("Charged", 20260101, 20260102)
+    stream: Any = typed.raw() if raw else typed
     try:
         records = [record async for record in stream]
     except CleverTapError:
