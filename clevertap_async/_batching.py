@@ -11,10 +11,12 @@ from typing import Any, Final, NamedTuple
 
 import orjson
 
+from . import _defaults
+
 #: What ``{"d":[`` and ``]}`` add to a body.
 BODY_OVERHEAD: Final = len(b'{"d":[]}')
-#: Default byte budget of one request body: well under the 1 MiB a proxy commonly refuses.
-DEFAULT_MAX_BATCH_BYTES: Final = 512 * 1024
+#: Default byte budget of one request body.
+DEFAULT_MAX_BATCH_BYTES: Final = _defaults.MAX_BATCH_BYTES
 
 
 class Item(NamedTuple):

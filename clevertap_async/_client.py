@@ -10,7 +10,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from . import _limits, _protocol, _validation
+from . import _defaults, _limits, _protocol, _validation
 from ._errors import ConfigurationError, ValidationError
 from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
@@ -73,7 +73,7 @@ class CleverTap:
         region: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = _defaults.TIMEOUT,
         retry: RetryPolicy | None = None,
         upload_concurrency: int = _limits.UPLOAD_CONCURRENCY,
         query_concurrency: int = _limits.QUERY_CONCURRENCY,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
+from . import _defaults
 from ._errors import APIError, CursorExpiredError, PaginationError, ValidationError
 from ._protocol import is_cursor
 
@@ -29,9 +30,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: Not-ready answers (code 2) tolerated for one cursor before giving up.
-DEFAULT_MAX_NOT_READY = 30
+DEFAULT_MAX_NOT_READY = _defaults.MAX_NOT_READY
 #: Throttled answers (code 1) tolerated for one cursor creation before giving up.
-DEFAULT_MAX_THROTTLED = 10
+DEFAULT_MAX_THROTTLED = _defaults.MAX_THROTTLED
 _NOT_READY = 2
 _THROTTLED = 1
 _INCORRECT_USAGE = 3

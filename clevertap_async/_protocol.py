@@ -18,7 +18,7 @@ import attrs
 import orjson
 from yarl import URL
 
-from . import _limits
+from . import _defaults, _limits
 from ._errors import (
     APIFailure,
     MalformedResponseError,
@@ -36,7 +36,7 @@ REGION_HOSTS: Final[Mapping[str, str]] = {
     "aps3": "aps3.api.clevertap.com",
     "mec1": "mec1.api.clevertap.com",
 }
-DEFAULT_REGION: Final = "eu1"
+DEFAULT_REGION: Final = _defaults.REGION
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 #: Methods not safe to repeat by default: a second POST may create or send something again.
 UNSAFE_METHODS: Final = frozenset({"POST", "PATCH"})
