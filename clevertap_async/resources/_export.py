@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from .. import _query
 from .._converter import parser
@@ -83,7 +83,6 @@ class Export(Resource, Generic[R]):
         *,
         batch_size: int | None = ...,
         where: _query.WhereLike = ...,
-        raw: Literal[False] = ...,
         app: bool | None = ...,
         events: bool | None = ...,
         profile: bool | None = ...,
@@ -93,25 +92,7 @@ class Export(Resource, Generic[R]):
         tz: tzinfo | str = ...,
     ) -> CursorStream[R]: ...
 
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: _query.DateLike,
-        end: _query.DateLike,
-        *,
-        batch_size: int | None = ...,
-        where: _query.WhereLike = ...,
-        raw: Literal[True],
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        parallel: int = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-        tz: tzinfo | str = ...,
-    ) -> CursorStream[dict[str, Any]]: ...
-
+    # The deprecated raw= gives dicts or models by a value only known at run time.
     @overload
     def stream(
         self,
