@@ -100,6 +100,9 @@ def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:
         return Checkpoint()
     if isinstance(value, Checkpoint):
         return value
+    if isinstance(value, str) and value.startswith("{"):
+        # What Checkpoint.to_json() wrote; a cursor never starts with a brace.
+        return Checkpoint.from_json(value)
     if isinstance(value, str):
         # A bare cursor continues a single-partition stream (the form the API's docs show).
         if len(plan) != 1 or not value:
@@ -108,4 +111,4 @@ def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:
                 field="resume_from",
             )
         return Checkpoint({plan[0].name: value})
-    return Checkpoint.from_json(value)
+    return Checkpoint.from_dict(value)

@@ -48,18 +48,21 @@ QueryValue = str | int | float | bool
 def base_url_for(region: str | None, base_url: str | None) -> str:
     """Return the API root URL (no trailing slash) for a region code or an explicit base URL.
 
+    The base URL wins when both are given, but a region given alongside it is still checked: a
+    typo in it would otherwise go unnoticed until the base URL is taken away.
+
     Raises:
         ValueError: the region is unknown (the message lists the valid ones), or the base URL is not
             an absolute http(s) URL.
     """
+    code = (region or DEFAULT_REGION).strip().lower()
+    if code not in REGION_HOSTS:
+        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(REGION_HOSTS)}")
     if base_url:
         parsed = URL(base_url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
         return base_url.rstrip("/")
-    code = (region or DEFAULT_REGION).strip().lower()
-    if code not in REGION_HOSTS:
-        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(REGION_HOSTS)}")
     return f"https://{REGION_HOSTS[code]}"
 
 

@@ -110,6 +110,10 @@ class Profile(UserRecord):
 class DeviceToken:
     """One push token for a user already known to the SDK.
 
+    The API identifies token records by ``objectId`` alone (the CleverTap ID the SDK gave the
+    device); ``identity``, ``FBID`` and ``GPID`` are not accepted for tokens, so this model has no
+    such fields.
+
     Example::
 
         DeviceToken(object_id="__g123", token_id="dYfuuBm...", token_type="fcm")

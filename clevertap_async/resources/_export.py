@@ -159,8 +159,8 @@ class Export(Resource, Generic[R]):
             profile: include custom profile properties (None: the server's default).
             parallel: events only: cursors run at once; above 1 the range is split into days,
                 each its own partition, still within the client's query concurrency.
-            resume_from: a Checkpoint (or its ``to_json()`` form) from an earlier run with the same
-                arguments, or a bare cursor string with ``parallel=1``.
+            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form) from an
+                earlier run with the same arguments, or a bare cursor string with ``parallel=1``.
             prefetch: fetch each partition's next page while the caller handles the current one.
             tz: events only: the project's time zone, in which the API writes ``ts``, a zone name
                 (``"Asia/Kolkata"``) or a tzinfo. ``ExportedEvent.ts`` is aware, in this zone.

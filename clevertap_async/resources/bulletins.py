@@ -13,7 +13,7 @@ BULLETIN_PATH = "/1/targets/trigger.json"
 
 
 class Bulletins(Resource):
-    """The Bulletins API (``POST /1/targets/trigger.json``)."""
+    """The Bulletins API."""
 
     async def trigger(
         self,

@@ -82,7 +82,7 @@ class Campaigns(Resource):
             channel: ``push``, ``email``, ``sms``, ``webpush`` or ``whatsapp`` (the ``target_mode``).
             content: the message: push and webpush need ``title`` and ``body``; email ``subject``,
                 ``body`` and ``sender_name``; SMS ``body``.
-            where: the audience as an event query (query language), a mapping or an attrs model; ``from`` and
+            where: the audience as an event query, a mapping or an attrs model; ``from`` and
                 ``to`` may be ``datetime.date`` values.
             segment: the audience as a segment (``"all"``) instead of ``where``.
             when: ``"now"``, ``"YYYYMMDD HH:MM"`` or a naive datetime, both in the account's time

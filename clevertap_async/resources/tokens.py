@@ -1,4 +1,4 @@
-"""Device-token uploads (``POST /1/upload``, at most 100 records a call)."""
+"""Device-token uploads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,6 @@ from ._uploads import Uploads
 
 
 class Tokens(Uploads):
-    """Device-token uploads (``POST /1/upload``, at most 100 records a call)."""
+    """Device-token uploads: only the record kind differs from events and profiles."""
 
     _KIND = "token"

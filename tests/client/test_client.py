@@ -56,6 +56,16 @@ def test_bad_configuration_is_named(kwargs: dict[str, Any], message: str) -> Non
         CleverTap(**kwargs)
 
 
+def test_a_region_beside_a_base_url_is_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEVERTAP_BASE_URL", "http://127.0.0.1:9")
+    with pytest.raises(ConfigurationError, match=r"unknown region 'mars'.*eu1, in1"):
+        CleverTap("a", "p", region="mars")
+    monkeypatch.setenv("CLEVERTAP_REGION", "mars")
+    with pytest.raises(ConfigurationError, match="unknown region 'mars'"):
+        CleverTap("a", "p")
+    assert CleverTap("a", "p", region="in1").base_url == "http://127.0.0.1:9"
+
+
 def test_repr_hides_the_passcode() -> None:
     ct = CleverTap("ACC-1", "top-secret-passcode", "in1")
     for text in (repr(ct), str(ct), repr(ct.__dict__), repr(vars(ct._transport))):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -215,14 +214,12 @@ async def test_pages_resume_from_a_saved_checkpoint_without_loss_or_repeat(
     ) as pages:
         async for page in pages:
             first_run.extend(page.records)
-            saved = json.dumps(page.checkpoint.to_json())  # what a CLI writes to its file
+            saved = page.checkpoint.to_json()  # what a CLI writes to its file
             if len(first_run) >= 180:
                 break  # "crash" after the third page
     assert len(first_run) == 180
     rest = await collect(
-        ct.events.stream(
-            "Charged", 20260101, 20260102, batch_size=60, resume_from=json.loads(saved)
-        ).raw()
+        ct.events.stream("Charged", 20260101, 20260102, batch_size=60, resume_from=saved).raw()
     )
     assert canonical(first_run + rest) == seeded(fake, "Charged", 20260101, 20260102)
 
@@ -327,7 +324,7 @@ async def test_parallel_resume_covers_every_partition(fake: FakeCleverTap, ct: C
             if len(first) >= 300:
                 break
     assert saved is not None and not saved.done
-    restored = Checkpoint.from_json(json.loads(json.dumps(saved.to_json())))
+    restored = Checkpoint.from_json(saved.to_json())
     rest = await collect(
         ct.events.stream(
             "Charged", 20260101, 20260105, batch_size=40, parallel=3, resume_from=restored
