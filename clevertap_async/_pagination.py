@@ -186,7 +186,7 @@ class Page(Generic[T]):
     """One page of an export.
 
     Attributes:
-        records: the page's records (models, or the server's dicts with ``raw=True``); may be empty.
+        records: the page's records (models, or the server's dicts from ``.raw()``); may be empty.
         partition: the partition the page belongs to (``"YYYYMMDD-YYYYMMDD"``).
         cursor: the cursor of the partition's next page, None when this was its last page.
         checkpoint: the whole stream's checkpoint once this page is handled.

@@ -41,7 +41,7 @@ async def main() -> None:
     async with CleverTap() as ct:
         # 1. Export events to JSON Lines, three cursors in parallel.
         with open("charged.jsonl", "wb") as out:
-            stream = ct.events.stream("Charged", 20260101, 20260131, raw=True, parallel=3)
+            stream = ct.events.stream("Charged", 20260101, 20260131, parallel=3).raw()
             async for record in stream:
                 out.write(orjson.dumps(record) + b"\\n")
 

@@ -87,12 +87,11 @@ async def run(args: argparse.Namespace) -> int:
                 args.event,
                 args.start,
                 args.end,
-                raw=True,
                 batch_size=args.batch_size,
                 where=where,
                 resume_from=Checkpoint.from_dict(saved.stream_checkpoint) if saved else None,
                 **options,
-            )
+            ).raw()
             with progress_bar(f"export {args.kind}", quiet=args.quiet) as bar:
                 bar.update(previous)
                 async for page in stream.pages():
