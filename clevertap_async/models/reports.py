@@ -67,8 +67,27 @@ class UndeliveredRecord:
         return self.error
 
 
+class _Accounted:
+    """What a batch result and an upload report both say: how many records, and whether all went in."""
+
+    __slots__ = ()
+    accepted: int
+    rejected: list[RejectedRecord]
+    undelivered: list[UndeliveredRecord]
+
+    @property
+    def total(self) -> int:
+        """Every record accounted for (for an upload report: the number of records given)."""
+        return self.accepted + len(self.rejected) + len(self.undelivered)
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was accepted."""
+        return not (self.rejected or self.undelivered)
+
+
 @attrs.frozen
-class BatchResult:
+class BatchResult(_Accounted):
     """The outcome of one batch (one request, plus any 555 re-sends of its failed records).
 
     Client-side rejections found while the batch was being filled ride along in ``rejected``. A result
@@ -94,16 +113,6 @@ class BatchResult:
     attempts: int = 0
 
     @property
-    def total(self) -> int:
-        """Every record this result accounts for."""
-        return self.accepted + len(self.rejected) + len(self.undelivered)
-
-    @property
-    def ok(self) -> bool:
-        """True when every record was accepted."""
-        return not (self.rejected or self.undelivered)
-
-    @property
     def records(self) -> int:
         """Deprecated name of :attr:`total`."""
         _renamed("BatchResult.records", "BatchResult.total")
@@ -117,7 +126,7 @@ class BatchResult:
 
 
 @attrs.define
-class UploadReport:
+class UploadReport(_Accounted):
     """The running total of an upload; complete once the upload returns.
 
     Pass one to ``upload(..., report=UploadReport())`` to read it after a cancellation: it is filled
@@ -138,16 +147,6 @@ class UploadReport:
     possibly_duplicated: int = 0
     batches: int = 0
     dry_run: bool = False
-
-    @property
-    def total(self) -> int:
-        """Every record accounted for: always the number of records given."""
-        return self.accepted + len(self.rejected) + len(self.undelivered)
-
-    @property
-    def ok(self) -> bool:
-        """True when every record was accepted."""
-        return not (self.rejected or self.undelivered)
 
     def add(self, result: BatchResult) -> None:
         """Fold one batch's result into the totals."""
