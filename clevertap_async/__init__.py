@@ -11,6 +11,7 @@ Example::
 
 from ._client import CleverTap
 from ._converter import to_wire
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -23,8 +24,10 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     ConflictError,
+    CoordinatorUnavailableError,
     CountTimeoutError,
     CursorExpiredError,
+    ExportNotAllowedError,
     MalformedResponseError,
     NotFoundError,
     PaginationError,
@@ -33,6 +36,7 @@ from ._errors import (
     RequestOutcomeUnknownError,
     ResponseTooLargeError,
     ServerError,
+    UnknownEventError,
     UploadCancelledError,
     UploadFailedError,
     UploadMismatchError,
@@ -40,11 +44,13 @@ from ._errors import (
 )
 from ._pagination import Checkpoint, CursorStream, Page
 from ._protocol import REGION_HOSTS
+from ._redis_coordinator import RedisCoordinator
 from ._retry import RetryPolicy
 from ._writer import BatchWriter
 from .models import (
     BatchResult,
     Condition,
+    CountResult,
     DeletionOutcome,
     DeletionStatus,
     DeviceToken,
@@ -81,7 +87,10 @@ __all__ = [
     "Condition",
     "ConfigurationError",
     "ConflictError",
+    "Coordinator",
+    "CoordinatorUnavailableError",
     "CountPolling",
+    "CountResult",
     "CountTimeoutError",
     "CursorExpiredError",
     "CursorStream",
@@ -89,8 +98,10 @@ __all__ = [
     "DeletionStatus",
     "DeviceToken",
     "Event",
+    "ExportNotAllowedError",
     "ExportedEvent",
     "ExportedProfile",
+    "LocalCoordinator",
     "MalformedResponseError",
     "NotFoundError",
     "Page",
@@ -100,12 +111,14 @@ __all__ = [
     "Profile",
     "RateLimitError",
     "Recipients",
+    "RedisCoordinator",
     "RejectedRecord",
     "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "UndeliveredRecord",
+    "UnknownEventError",
     "UploadCancelledError",
     "UploadFailedError",
     "UploadMismatchError",

@@ -12,6 +12,8 @@
     │   └── RequestOutcomeUnknownError           a call not safe to repeat lost its answer (not retried)
     ├── APIError                                 the server answered, and the answer is an error
     │   ├── BadRequestError                      400
+    │   │   ├── UnknownEventError                "Invalid event : X": the account never saw the event
+    │   │   └── ExportNotAllowedError            an event the API does not export (notifications)
     │   ├── AuthenticationError                  401 (bad credentials, or the wrong region)
     │   ├── PermissionDeniedError                403
     │   ├── NotFoundError                        404
@@ -26,7 +28,8 @@
     ├── CountTimeoutError (also TimeoutError)    a count still "partial" when its poll deadline passed
     ├── UploadFailedError                        raise_for_failures(): records rejected or undelivered
     ├── UploadMismatchError                      an upload answer that cannot be matched to its records
-    └── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
+    ├── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
+    └── CoordinatorUnavailableError              the Redis coordinator is unreachable (on_unavailable="fail")
 
 Messages never carry the passcode: the transport redacts it before an error is built.
 
@@ -54,8 +57,10 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CoordinatorUnavailableError",
     "CountTimeoutError",
     "CursorExpiredError",
+    "ExportNotAllowedError",
     "MalformedResponseError",
     "NotFoundError",
     "PaginationError",
@@ -64,6 +69,7 @@ __all__ = [
     "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
     "ServerError",
+    "UnknownEventError",
     "UploadCancelledError",
     "UploadFailedError",
     "UploadMismatchError",
@@ -190,6 +196,29 @@ class BadRequestError(APIError):
     """HTTP 400: a parameter was missing or invalid."""
 
 
+class UnknownEventError(BadRequestError):
+    """HTTP 400 "Invalid event : X": the account has never recorded an event of that name.
+
+    The API answers this to exports and counts of a name it does not know (a typo, a wrong case, an
+    event from another project), rather than an empty export or a count of 0.
+
+    Attributes:
+        event_name: the name the server refused, as it quoted it.
+    """
+
+    def __init__(self, message: str, *, event_name: str, **fields: Any):
+        super().__init__(message, **fields)
+        self.event_name = event_name
+
+
+class ExportNotAllowedError(BadRequestError):
+    """HTTP 400 "Export not allowed for this event": the API does not export this event.
+
+    Notification events ("Notification Sent", "Notification Viewed", "Notification Clicked"...) are
+    refused by the events and profiles exports; their counts still work.
+    """
+
+
 class AuthenticationError(APIError):
     """HTTP 401: the account ID or passcode is wrong, or the region's host is the wrong one."""
 
@@ -290,6 +319,13 @@ class UploadMismatchError(CleverTapError):
 
 class UploadCancelledError(CleverTapError):
     """The upload was cancelled before this record's batch got an answer (it may have been applied)."""
+
+
+class CoordinatorUnavailableError(CleverTapError):
+    """The Redis coordinator could not be reached and was told to fail (``on_unavailable="fail"``).
+
+    Nothing was sent: the request never got a slot.
+    """
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -17,6 +17,7 @@ from .._converter import parser
 from .._errors import ValidationError
 from .._exports import open_stream, time_zone
 from .._pagination import Checkpoint, CursorStream
+from ..models.counts import CountResult
 from ._base import Resource
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
 
@@ -43,7 +44,7 @@ class Export(Resource, Generic[R]):
         *,
         where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
-    ) -> int:
+    ) -> CountResult:
         """Count an event between two days, both included: occurrences, or profiles that did it.
 
         ``ct.events.count`` counts the occurrences, ``ct.profiles.count`` the profiles.
@@ -63,10 +64,12 @@ class Export(Resource, Generic[R]):
             polling: how long to poll while the server answers "partial".
 
         Returns:
-            The count.
+            The count: an ``int`` whose ``extra`` holds the answer's other fields.
 
         Raises:
-            ValidationError: a bad name, date or ``where``; nothing was sent.
+            ValidationError: a bad name, date or ``where``, or an ``end`` after tomorrow (UTC);
+                nothing was sent.
+            UnknownEventError: the account has never recorded ``event_name``.
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """

@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -92,8 +93,18 @@ class FakeState:
     bulletins: list[dict[str, Any]] = attrs.field(factory=list)
     #: The fake's time in seconds; replace it to move time in tests (visibility delays).
     clock: Callable[[], float] = time.time
+    #: How many requests of each concurrency family were answered 429 for being over the cap.
+    throttled: Counter[str] = attrs.field(factory=Counter)
     #: How many times a counts query answers "partial" before its result.
     count_partials: int = 0
+    #: Event names the account knows besides the seeded and uploaded ones (exports and counts of
+    #: any other name answer 400 "Invalid event : X").
+    known_events: set[str] = attrs.field(factory=set)
+    #: Event names discarded in the dashboard: uploads of them are refused per record with 528.
+    #: Matched ignoring case and whitespace, as the API matches event names.
+    discarded_events: set[str] = attrs.field(factory=set)
+    #: Event names uploads may not raise (513): the published list, and any a test adds.
+    restricted_events: set[str] = attrs.field(factory=lambda: set(_limits.RESTRICTED_EVENT_NAMES))
     #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
     reject_get_polls: bool = False
     #: How often each event happens per day (by as many distinct profiles): counts derive from it.
@@ -131,12 +142,13 @@ class FakeState:
     exports: ExportSettings = attrs.field(factory=ExportSettings)
 
     @classmethod
-    def new(cls, seed: int | None) -> FakeState:
+    def new(cls, seed: int | None, *, count_partials: int = 0) -> FakeState:
         """Return a fresh state whose random choices follow ``seed``."""
         return cls(
             faults=FaultInjector(seed),
             seeded=SeedStore(seed),
             cursors=CursorTable(random.Random(seed)),
+            count_partials=count_partials,
         )
 
 
@@ -159,6 +171,14 @@ class FakeCleverTap(FakeState):
         query_concurrency: in-flight requests per other API path before a 429.
         seed: seeds fault rates and generated data, for reproducible runs.
         record_bodies: keep each request's body in the log (benchmarks turn it off).
+        partial_counts: how many times each counts query answers "partial" before its result; the
+            real API was always seen to answer "partial" first, so the default is 1 (0: at once).
+
+    Like the real API, the fake refuses exports and counts of an event it has never seen (400
+    "Invalid event : X"; it knows an event once seeded, uploaded, put in ``daily_counts`` or
+    ``known_events``), refuses exports of notification events (400 "Export not allowed for this
+    event"), refuses a ``to`` after tomorrow on its clock, and expires cursors on its clock (events:
+    4 hours after creation or 1 hour idle; profiles: 4 days; see ``fake.exports``).
     """
 
     def __init__(
@@ -172,6 +192,7 @@ class FakeCleverTap(FakeState):
         query_concurrency: int = _limits.QUERY_CONCURRENCY,
         seed: int | None = 0,
         record_bodies: bool = True,
+        partial_counts: int = 1,
     ):
         self.account_id = account_id
         self._passcode = passcode
@@ -183,6 +204,7 @@ class FakeCleverTap(FakeState):
         self.record_bodies = record_bodies
         #: In-flight requests per concurrency family (not state: a reset must not unbalance it).
         self._in_flight: Counter[str] = Counter()
+        self._partial_counts = partial_counts
         self._runner: web.AppRunner | None = None
         self._fresh_state()
 
@@ -243,6 +265,19 @@ class FakeCleverTap(FakeState):
         for value in ids:
             self.removed_profiles.setdefault((kind, value), at)
 
+    def knows_event(self, name: str) -> bool:
+        """Say whether the account has seen an event: seeded, uploaded, in ``daily_counts`` or declared."""
+        return (
+            name in self.known_events
+            or name in self.daily_counts
+            or name in self.seeded.known_event_names()
+        )
+
+    def query_day_limit(self) -> int:
+        """The last ``to`` day (``YYYYMMDD``) a query may ask for: tomorrow on the fake's clock, in UTC."""
+        tomorrow = datetime.fromtimestamp(self.clock(), UTC).date() + timedelta(days=1)
+        return int(tomorrow.strftime("%Y%m%d"))
+
     def complete_campaign(self, campaign_id: int, **result: int) -> None:
         """Finish a campaign with its figures (``sent=82, clicked=28``...), so its report is ready."""
         campaign = self.campaigns[campaign_id]
@@ -254,6 +289,7 @@ class FakeCleverTap(FakeState):
         kind = record["type"]
         if kind == "event":
             self.uploaded_events.append(record)
+            self.seeded.add_uploaded_event(record, self.clock())
         elif kind == "token":
             self.uploaded_tokens.append(record)
         else:
@@ -269,7 +305,7 @@ class FakeCleverTap(FakeState):
         self._fresh_state()
 
     def _fresh_state(self) -> None:
-        fresh = FakeState.new(self.seed)
+        fresh = FakeState.new(self.seed, count_partials=self._partial_counts)
         for field in attrs.fields(FakeState):
             setattr(self, field.name, getattr(fresh, field.name))
         #: Generate events for the events export: ``seed_events(name, count=, start=, end=, ...)``.
@@ -348,6 +384,7 @@ class FakeCleverTap(FakeState):
         family = family_of(request.path)
         cap = self.upload_concurrency if family == "upload" else self.query_concurrency
         if self._in_flight[family] >= cap:
+            self.throttled[family] += 1
             return _wire.fail(429)
         self._in_flight[family] += 1
         self.max_in_flight[family] = max(self.max_in_flight[family], self._in_flight[family])
@@ -410,6 +447,7 @@ async def _admin_stats(request: web.Request) -> web.Response:
         {
             "requests": len(fake.requests),
             "max_in_flight": dict(fake.max_in_flight),
+            "throttled": dict(fake.throttled),
             "cpu_seconds": time.process_time(),
         }
     )

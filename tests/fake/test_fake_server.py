@@ -73,6 +73,10 @@ async def test_concurrency_cap_answers_429(
     assert rejected[0] == {"status": "fail", "error": "Too many concurrent requests", "code": 429}
     assert fake.max_in_flight[BULLETIN] == 3
     assert len(fake.bulletins) == 3
+    async with http.get(fake.url + "/__fake__/stats") as r:
+        stats = await r.json()
+    assert stats["throttled"] == {BULLETIN: 5}
+    assert stats["max_in_flight"] == {BULLETIN: 3}
 
 
 async def test_caps_are_configurable(http: aiohttp.ClientSession) -> None:
@@ -209,7 +213,7 @@ async def test_reset_gives_back_a_fresh_state_clock_included(
     fake.seed_events("Charged", count=5, start=20260101, end=20260101)
     fake.faults.inject("status", status=503)
     fake.reset()
-    fresh = FakeState.new(fake.seed)
+    fresh = FakeState.new(fake.seed, count_partials=1)
     for field in attrs.fields(FakeState):
         if field.name not in ("faults", "seeded", "cursors"):
             assert getattr(fake, field.name) == getattr(fresh, field.name), field.name
@@ -218,3 +222,12 @@ async def test_reset_gives_back_a_fresh_state_clock_included(
     )
     fake.seed_events("Charged", count=2, start=20260101, end=20260101)
     assert fake.seeded.event_count("Charged") == 2  # seeding reaches the new store
+
+
+async def test_the_plugin_client_polls_counts_without_sleeping(
+    fake_clevertap: FakeCleverTap, fake_clevertap_client: Any
+) -> None:
+    fake_clevertap.seed_events("Charged", count=9, start=20260101, end=20260103)
+    fake_clevertap.count_partials = 3
+    assert await fake_clevertap_client.events.count("Charged", 20260101, 20260103) == 9
+    assert fake_clevertap_client._transport._sleep is not asyncio.sleep
