@@ -42,7 +42,7 @@ def make_events(count: int) -> list[dict[str, Any]]:
 
 
 def chunk_only(records: list[dict[str, Any]]) -> int:
-    """What the client does per record and per batch, without checks: serialise, chunk, join."""
+    """What the client does per record and per batch, without checks: serialise, chunk, build bodies."""
     chunker = Chunker(BATCH, DEFAULT_MAX_BATCH_BYTES)
     sealed = [batch for i, r in enumerate(records) for batch in chunker.add(i, r, serialise(r))]
     return sum(len(batch.body()) for batch in [*sealed, chunker.flush()])
@@ -68,11 +68,11 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     for latency in (0.0, 0.02):
         await fake.set_latency(latency)
         best = await _race(fake.url, fake, records, args.repeats)
-        rows += _rows(count, f"{latency * 1000:g} ms", latency > 0, **best)
+        rows += _rows(count, f"{latency * 1000:g} ms", FAKE_GOALS if latency > 0 else None, **best)
     await fake.set_latency(0)
     async with free_server(0.02) as url:
         best = await _race(url, None, records, args.repeats)
-    rows += _rows(count, "20 ms, free server", False, **best)
+    rows += _rows(count, "20 ms, free server", FREE_GOALS, **best)
     return rows
 
 
@@ -128,10 +128,16 @@ async def _race(
         )
 
 
+#: Goals by row: against the fake (which checks every record, on the same cores) and against the free
+#: server (where the client alone is the bottleneck).
+FAKE_GOALS = {"client/gather": ">= 0.9x", "client/sequential": ">= 10x"}
+FREE_GOALS = {"client/gather": ">= 0.6x", "unchecked/gather": ">= 0.85x"}
+
+
 def _rows(
     count: int,
     label: str,
-    goals: bool,
+    goals: dict[str, str] | None,
     *,
     sequential: Timed,
     gather: Timed,
@@ -148,7 +154,7 @@ def _rows(
             "records/s",
             ratio=None if base is None else base.seconds / timed.seconds,
             ratio_to=to,
-            goal=goal if goals else "",
+            goal=(goals or {}).get(goal, ""),
             run=timed,
         )
 
@@ -156,7 +162,7 @@ def _rows(
         row("bare sequential", sequential),
         # No client can beat bare gather by much, so this ratio is the ceiling of the next-but-one row.
         row(f"bare gather x{IN_FLIGHT}", gather, sequential, "of sequential"),
-        row("ct.events.upload", client, gather, "of gather", ">= 0.9x"),
-        row("ct.events.upload", client, sequential, "of sequential", ">= 10x"),
-        row("ct.events.upload validate=False", unchecked, gather, "of gather"),
+        row("ct.events.upload", client, gather, "of gather", "client/gather"),
+        row("ct.events.upload", client, sequential, "of sequential", "client/sequential"),
+        row("ct.events.upload validate=False", unchecked, gather, "of gather", "unchecked/gather"),
     ]

@@ -10,6 +10,7 @@ Example::
 """
 
 from ._client import CleverTap
+from ._converter import to_wire
 from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
@@ -125,6 +126,7 @@ __all__ = [
     "ValidationError",
     "Where",
     "__version__",
+    "to_wire",
 ]
 
 

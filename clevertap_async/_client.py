@@ -10,7 +10,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from . import _limits, _protocol
+from . import _defaults, _limits, _protocol, _validation
 from ._coordination import Coordinator
 from ._errors import ConfigurationError, ValidationError
 from ._redis_coordinator import RedisCoordinator
@@ -78,7 +78,7 @@ class CleverTap:
         region: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = _defaults.TIMEOUT,
         retry: RetryPolicy | None = None,
         upload_concurrency: int = _limits.UPLOAD_CONCURRENCY,
         query_concurrency: int = _limits.QUERY_CONCURRENCY,
@@ -258,7 +258,4 @@ def _retry_policy(
 
 
 def _check_positive(name: str, value: float, *, integer: bool = False) -> None:
-    kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        what = "a positive int" if integer else "a positive number"
-        raise ConfigurationError(f"{name} must be {what}, got {value!r}")
+    _validation.positive(value, name, integer=integer, error=ConfigurationError)

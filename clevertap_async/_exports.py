@@ -6,28 +6,20 @@ Every check runs here, when the stream is built, so a bad argument raises before
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import _limits, _protocol, _query, _validation
-from ._converter import to_wire
+from . import _limits, _query, _validation
 from ._errors import ValidationError
 from ._pagination import Checkpoint, CursorStream, Partition, Query, partitions, resume
-from .models.exports import ExportedEvent, event_from_wire
-from .models.query import Where
 
 if TYPE_CHECKING:
     from ._requester import Requester
 
 T = TypeVar("T")
 
-#: The filter sections of an export body (§6.7); event_name, from and to come from the arguments.
-WHERE_KEYS = frozenset(
-    {"event_properties", "session_properties", "common_profile_properties", "advanced_query"}
-)
 #: More cursors than this at once would only queue behind the client's query concurrency.
 MAX_PARALLEL = 64
 
@@ -40,7 +32,7 @@ def open_stream(
     start: object,
     end: object,
     batch_size: int,
-    where: Where | Mapping[str, Any] | None,
+    where: _query.WhereLike,
     parse: Callable[[dict[str, Any]], T] | None,
     flags: Mapping[str, bool | None],
     parallel: int,
@@ -53,7 +45,7 @@ def open_stream(
         ValidationError: an argument is wrong; the message names it.
     """
     body: dict[str, Any] = {"event_name": _validation.required_text(event_name, "event_name")}
-    body.update(where_body(where))
+    body.update(_query.where_blocks(where))
     first, last = _query.date_range(start, end, not_after=_query.latest_query_day())
     _validation.int_in_range(parallel, "parallel", 1, MAX_PARALLEL)
     params: dict[str, Any] = {"batch_size": batch_size}
@@ -75,42 +67,16 @@ def open_stream(
     )
 
 
-def where_body(where: Where | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Return the filter sections of an export body, checking a plain dict's sections.
-
-    Raises:
-        ValidationError: ``where`` is neither a Where nor a mapping, has an unknown section, or holds
-            a value JSON cannot carry (the field names where, e.g. ``where.event_properties[0]``).
-    """
-    if where is None:
-        return {}
-    if isinstance(where, Where):
-        wire: dict[str, Any] = to_wire(where)
-        _protocol.encode_json(wire, what="where")  # a value JSON cannot carry fails here, not later
-        return wire
-    if not isinstance(where, Mapping):
-        raise ValidationError(
-            f"where must be a Where or a dict, got {type(where).__name__}", field="where"
-        )
-    for key in where:
-        if key not in WHERE_KEYS:
-            raise ValidationError(
-                f"where has an unknown section {key!r}; use {', '.join(sorted(WHERE_KEYS))} "
-                "(event_name, from and to are the stream's arguments)",
-                field=f"where.{key}",
-            )
-    _protocol.encode_json(where, what="where")
-    return dict(where)
-
-
 def events_batch_size(value: object) -> int:
-    """Check an events ``batch_size`` (1 to 5000)."""
+    """Check an events ``batch_size`` (1 to 5000; None: 5000)."""
+    if value is None:
+        return _limits.MAX_CURSOR_BATCH_SIZE
     return _validation.int_in_range(value, "batch_size", 1, _limits.MAX_CURSOR_BATCH_SIZE)
 
 
 def profiles_batch_size(value: object) -> int:
     """Check a profiles ``batch_size`` and round it down to a multiple of 23 (at least 23)."""
-    size = _validation.int_in_range(value, "batch_size", 1, _limits.MAX_CURSOR_BATCH_SIZE)
+    size = events_batch_size(value)
     multiple = _limits.PROFILE_BATCH_MULTIPLE
     return max(multiple, size // multiple * multiple)
 
@@ -127,12 +93,6 @@ def time_zone(value: tzinfo | str) -> tzinfo:
         return ZoneInfo(_validation.required_text(value, "tz"))
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"tz: unknown time zone {value!r}", field="tz") from None
-
-
-def event_parser(raw: bool, tz: tzinfo | str) -> Callable[[dict[str, Any]], ExportedEvent] | None:
-    """Return the record parser of an events stream (None: the server's dicts, untouched)."""
-    zone = time_zone(tz)
-    return None if raw else functools.partial(event_from_wire, zone=zone)
 
 
 def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:

@@ -20,7 +20,7 @@ import attrs
 import orjson
 from yarl import URL
 
-from . import _limits
+from . import _defaults, _limits
 from ._errors import (
     APIError,
     APIFailure,
@@ -41,7 +41,7 @@ REGION_HOSTS: Final[Mapping[str, str]] = {
     "aps3": "aps3.api.clevertap.com",
     "mec1": "mec1.api.clevertap.com",
 }
-DEFAULT_REGION: Final = "eu1"
+DEFAULT_REGION: Final = _defaults.REGION
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 #: Methods not safe to repeat by default: a second POST may create or send something again.
 UNSAFE_METHODS: Final = frozenset({"POST", "PATCH"})
@@ -72,12 +72,12 @@ def base_url_for(region: str | None, base_url: str | None) -> str:
 
 
 def family_of(path: str) -> str:
-    """Return the concurrency family of an API path (§4.2): all uploads share one, others per path."""
+    """Return the concurrency family of an API path: all uploads share one, others per path."""
     return UPLOAD_FAMILY if path == _limits.UPLOAD_PATH else path
 
 
 def build_headers(account_id: str, passcode: str, *, has_body: bool) -> dict[str, str]:
-    """Return the headers of one request; Content-Type only when there is a body (§2)."""
+    """Return the headers of one request; Content-Type only when there is a body."""
     headers = {
         "X-CleverTap-Account-Id": account_id,
         "X-CleverTap-Passcode": passcode,
@@ -98,7 +98,7 @@ def build_url(
     """Return the request URL, encoding ``params`` once and appending ``verbatim`` values as they are.
 
     Cursors arrive already percent-encoded; any params mapping would encode them again and the API would
-    answer "Incorrect Usage" (Appendix A.1). So the query is built here and handed to yarl as encoded.
+    answer "Incorrect Usage". So the query is built here and handed to yarl as encoded.
     """
     pairs = [(name, _query_text(value)) for name, value in (params or {}).items()]
     query = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
@@ -203,7 +203,7 @@ def first_non_json(value: Any, where: str) -> str | None:
 def is_cursor(value: object) -> TypeGuard[str]:
     """Say whether a server's value can be sent back as a cursor: printable ASCII, no spaces.
 
-    Cursors travel verbatim in the query (Appendix A.1), so anything else would corrupt the request
+    Cursors travel verbatim in the query, so anything else would corrupt the request
     line (aiohttp refuses control characters) rather than fail as an answer the client can read.
     """
     return isinstance(value, str) and bool(value) and all("!" <= c <= "~" for c in value)
@@ -236,7 +236,7 @@ def decode_response(
         method: the request's method, for error messages.
         path: the request's path, for error messages.
         allow_fail_status: return bodies with ``"status": "fail"`` instead of raising. Uploads need it:
-            a "fail" there lists per-record rejections, not a request failure (§5.4).
+            a "fail" there lists per-record rejections, not a request failure.
         secret: text to mask in any message (the passcode).
         headers: the response headers, kept on an error (``APIError.headers``).
 

@@ -1,4 +1,4 @@
-"""Dates and query bodies shared by every query-language API (clevertap-api.md §3.4, §6.7). Pure.
+"""Dates and query bodies shared by every query-language API (exports, counts, audiences). Pure.
 
 Query APIs take dates as ``YYYYMMDD`` integers; users give ``datetime.date`` or those integers. Checking
 them here, before anything is sent, turns a server's vague 400 into an error naming the field.
@@ -10,11 +10,24 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import attrs
+
+from . import _protocol
 from ._converter import to_wire
 from ._errors import ValidationError
+from .models.query import Where
 
 #: What every date argument of a query accepts.
 DateLike = date | int
+#: What every ``where`` argument accepts: a Where (or another attrs model of the same sections), or
+#: the query blocks as a mapping.
+WhereLike = Where | attrs.AttrsInstance | Mapping[str, Any] | None
+#: The filter sections of a query body; event_name, from and to come from the arguments.
+WHERE_SECTIONS = frozenset(
+    {"event_properties", "session_properties", "common_profile_properties", "advanced_query"}
+)
+#: The query's own fields, which only a whole query (a campaign's audience) may carry in ``where``.
+RANGE_KEYS = frozenset({"event_name", "from", "to"})
 
 
 def to_date(value: object, field: str) -> date:
@@ -104,7 +117,7 @@ def event_query(
         start: the first day, a ``date`` or ``YYYYMMDD`` int.
         end: the last day, included.
         where: more query-language blocks (``event_properties``, ``common_profile_properties``,
-            ``advanced_query``...), as a mapping or an attrs model.
+            ``advanced_query``...), as a Where or a mapping.
         max_days: the longest range the API accepts, if it has a limit.
 
     Raises:
@@ -122,21 +135,39 @@ def event_query(
 
 
 def where_blocks(where: object, *, allow_range: bool = False) -> dict[str, Any]:
-    """Return the ``where`` blocks as a fresh dict; they may not override the query's own fields.
+    """Return the ``where`` of an export, a count or a report as a fresh dict of query blocks.
 
-    With ``allow_range`` the blocks are a whole query (a campaign's audience) that carries its own
-    ``event_name``, ``from`` and ``to``.
+    The one normaliser of ``where``: a :class:`Where`, an attrs model of the same sections or a
+    mapping. The blocks may not override the query's own ``event_name``, ``from`` and ``to``; with
+    ``allow_range`` they are a whole query (a campaign's audience) that carries its own.
+
+    Raises:
+        ValidationError: ``where`` is of another type, has an unknown section, sets the query's own
+            fields, or holds a value JSON cannot carry; the field names where (``where.<section>``).
     """
     if where is None:
         return {}
-    blocks = to_wire(where)
-    if not isinstance(blocks, Mapping):
+    if isinstance(where, Mapping):
+        blocks = dict(where)
+    elif attrs.has(type(where)):
+        blocks = to_wire(where)
+    else:
         raise ValidationError(
-            f"where must be a mapping of query blocks, got {type(where).__name__}", field="where"
+            f"where must be a mapping of query blocks or a Where, got {type(where).__name__}",
+            field="where",
         )
-    clash = [] if allow_range else sorted({"event_name", "from", "to"} & set(blocks))
-    if clash:
-        raise ValidationError(
-            f"where must not set {', '.join(clash)}: pass them as arguments", field="where"
-        )
-    return dict(blocks)
+    allowed = WHERE_SECTIONS | RANGE_KEYS if allow_range else WHERE_SECTIONS
+    for key in blocks:
+        if key in RANGE_KEYS and not allow_range:
+            raise ValidationError(
+                f"where must not set {key}: pass it as an argument", field=f"where.{key}"
+            )
+        if key not in allowed:
+            raise ValidationError(
+                f"where has an unknown section {key!r}; use {', '.join(sorted(allowed))}",
+                field=f"where.{key}",
+            )
+    if not allow_range:
+        # A campaign's audience still holds its dates as given; its body is checked when sent.
+        _protocol.encode_json(blocks, what="where")
+    return blocks

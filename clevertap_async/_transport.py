@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from aiolimiter import AsyncLimiter
 
-from . import _limits, _protocol
+from . import _defaults, _limits, _protocol
 from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
@@ -37,7 +37,7 @@ from ._retry import RetryPolicy, outcome_unknown
 logger = logging.getLogger("clevertap_async")
 
 #: Far above the largest real answer (5000 records of a few KB), far below what would hurt a service.
-DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = _defaults.MAX_RESPONSE_BYTES
 
 Sleep = Callable[[float], Awaitable[None]]
 

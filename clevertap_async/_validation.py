@@ -68,7 +68,7 @@ def string_mapping(properties: object, field: str) -> dict[str, str]:
 def epoch_seconds(value: object, field: str) -> int:
     """Return a UNIX time in seconds from an int or an aware datetime, else raise naming ``field``.
 
-    Milliseconds are refused: the API answers them with code 525 (§3.4), so they are caught here.
+    Milliseconds are refused: the API answers them with code 525, so they are caught here.
     """
     if isinstance(value, datetime):
         if value.tzinfo is None:
@@ -130,6 +130,33 @@ def one_of(value: object, allowed: Collection[str], field: str) -> str:
         raise ValidationError(
             f"{field} must be one of {', '.join(sorted(allowed))}; got {value!r}", field=field
         )
+    return value
+
+
+def positive(
+    value: Any,
+    field: str,
+    *,
+    integer: bool = True,
+    error: Callable[[str], Exception] | None = None,
+) -> Any:
+    """Return ``value`` if it is a positive int (or with ``integer=False`` number), else raise.
+
+    Args:
+        value: what the caller gave.
+        field: the name the error gives it.
+        integer: accept ints only; else floats too. Bools are never numbers here.
+        error: makes the error to raise from its message (a ConfigurationError for the client's own
+            settings); by default a ValidationError naming ``field``.
+
+    Raises:
+        ValidationError: ``value`` is not a positive number (or what ``error`` makes).
+    """
+    kind = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+        what = "a positive int" if integer else "a positive number"
+        message = f"{field} must be {what}, got {value!r}"
+        raise error(message) if error else ValidationError(message, field=field)
     return value
 
 

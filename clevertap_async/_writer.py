@@ -17,6 +17,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from . import _validation
 from ._errors import ClientStateError, UploadCancelledError, ValidationError
 from ._uploading import Uploader
 from .models.reports import BatchResult, UndeliveredRecord, UploadReport
@@ -54,8 +55,7 @@ class BatchWriter:
         concurrency: int,
         on_failure: FailureCallback | None = None,
     ):
-        if not isinstance(max_records, int) or max_records < 1:
-            raise ValidationError(f"max_records must be an int >= 1, got {max_records!r}")
+        _validation.positive(max_records, "max_records")
         if not isinstance(linger, int | float) or linger < 0:
             raise ValidationError(f"linger must be seconds >= 0, got {linger!r}")
         self._make_uploader = make_uploader
@@ -200,7 +200,7 @@ class BatchWriter:
 
     def _record(self, result: BatchResult) -> None:
         self.report.add(result)
-        if result.failed and self._on_failure is not None:
+        if not result.ok and self._on_failure is not None:
             try:
                 self._on_failure(result)
             except Exception:

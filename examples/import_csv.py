@@ -41,7 +41,7 @@ async def import_orders(path: Path, **client_options: Any) -> UploadReport:
         # position counts records from 0; the header is line 1, so record 0 is line 2.
         print(f"  line {rejected.position + 2}: code {rejected.code}: {rejected.error}")
     for undelivered in report.undelivered:
-        print(f"  line {undelivered.position + 2}: not delivered: {undelivered.exception}")
+        print(f"  line {undelivered.position + 2}: not delivered: {undelivered.error}")
     return report
 
 

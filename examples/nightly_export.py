@@ -39,8 +39,8 @@ async def export_day(
     resume_from, keep = _load(checkpoint_file)
     async with CleverTap(**client_options) as ct:
         stream = ct.events.stream(
-            event, day, day, raw=True, batch_size=batch_size, resume_from=resume_from
-        )
+            event, day, day, batch_size=batch_size, resume_from=resume_from
+        ).raw()
         with output.open("ab") as out:
             out.truncate(keep)  # drop anything written after the last checkpoint
             async for page in stream.pages():

@@ -28,7 +28,7 @@ def report_failures(batch: BatchResult) -> None:
     for rejected in batch.rejected:
         log.warning("refused: %s (code %s)", rejected.error, rejected.code)
     for undelivered in batch.undelivered:
-        log.warning("not delivered: %s", undelivered.exception)
+        log.warning("not delivered: %s", undelivered.error)
 
 
 async def signup(request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
-"""Shared fixtures. The fake server fixtures come from the package's own pytest plugin."""
+"""Shared fixtures. The fake server, its client and the recording sleep come from the package's own
+pytest plugin (``clevertap_async.testing.pytest_plugin``); the short names here are aliases."""
 
 from __future__ import annotations
 
@@ -11,17 +12,7 @@ from typing import Any
 import pytest
 
 from clevertap_async import CleverTap
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-
-#: The bulletin endpoint and a body it accepts: the simplest real request the fake serves.
-BULLETIN = "/1/targets/trigger.json"
-BULLETIN_BODY = {
-    "business_event": "Sale",
-    "name": "Sale",
-    "properties": {"code": "X"},
-    "c-by": "a@example.com",
-    "when": "now",
-}
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,45 +29,25 @@ def soak(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--soak"))
 
 
-class RecordingSleep:
-    """A stand-in for asyncio.sleep that records the delays instead of waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def recording_sleep() -> RecordingSleep:
-    return RecordingSleep()
-
-
 @pytest.fixture
 async def polling_ct(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> AsyncIterator[CleverTap]:
     """A client whose waits (retries and polls) are recorded by ``recording_sleep``, never slept."""
-    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=recording_sleep) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, sleep=recording_sleep) as client:
         yield client
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeCleverTap]:
-    async with FakeCleverTap() as server:
-        yield server
-
-
-async def _no_wait(seconds: float) -> None:
-    await asyncio.sleep(0)
+def fake(fake_clevertap: FakeCleverTap) -> FakeCleverTap:
+    """The plugin's running fake."""
+    return fake_clevertap
 
 
 @pytest.fixture
-async def ct(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
-    # Counts answer "partial" first by default: their poll waits must not be real sleeps either.
-    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=_no_wait) as client:
-        yield client
+def ct(fake_clevertap_client: CleverTap) -> CleverTap:
+    """The plugin's open client for ``fake``, retrying without sleeping."""
+    return fake_clevertap_client
 
 
 @pytest.fixture(autouse=True)

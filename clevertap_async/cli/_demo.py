@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from .. import __version__
+from .. import __version__, _limits
 from ..testing import DEFAULT_PASSCODE, FakeCleverTap
 from . import _export, _import
 
@@ -41,7 +41,7 @@ async def main() -> None:
     async with CleverTap() as ct:
         # 1. Export events to JSON Lines, three cursors in parallel.
         with open("charged.jsonl", "wb") as out:
-            stream = ct.events.stream("Charged", 20260101, 20260131, raw=True, parallel=3)
+            stream = ct.events.stream("Charged", 20260101, 20260131, parallel=3).raw()
             async for record in stream:
                 out.write(orjson.dumps(record) + b"\\n")
 
@@ -177,7 +177,7 @@ def _export_args(
         output=str(output),
         format=fmt,
         parallel=parallel,
-        batch_size=5000,  # profiles.stream rounds it down to a multiple of 23 itself
+        batch_size=_limits.MAX_CURSOR_BATCH_SIZE,  # profiles.stream rounds it down to 4991
         where=None,
         checkpoint=None,
         **connection,

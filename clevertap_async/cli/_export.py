@@ -137,12 +137,11 @@ async def _export(
                 args.event,
                 args.start,
                 args.end,
-                raw=True,
                 batch_size=args.batch_size,
                 where=where,
                 resume_from=Checkpoint.from_dict(saved.stream_checkpoint) if saved else None,
                 **options,
-            )
+            ).raw()
             with progress_bar(f"export {args.kind}", quiet=args.quiet) as bar:
                 bar.update(previous)
                 checkpoint = Checkpoint.from_dict(saved.stream_checkpoint) if saved else None

@@ -87,7 +87,7 @@ async def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         record_bodies=not args.no_record_bodies,
     )
-    for configure in args.configure:  # other issues' seeding options hook in here
+    for configure in args.configure:  # more seeding options hook in here
         configure(fake, args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

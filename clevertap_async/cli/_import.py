@@ -202,7 +202,7 @@ class LedgerReport(UploadReport):
         for undelivered in result.undelivered:
             settled.add(undelivered.position)
             line = line_of[undelivered.position]
-            error = undelivered.exception
+            error = undelivered.error
             if isinstance(error, AuthenticationError | PermissionDeniedError):
                 # Not the line's fault: it stays to do, for a run with working credentials.
                 self.fatal = self.fatal or error
@@ -237,7 +237,7 @@ class LedgerReport(UploadReport):
             details = {
                 "status": "undelivered",
                 "code": None,
-                "reason": f"{type(refused.exception).__name__}: {refused.exception}",
+                "reason": f"{type(refused.error).__name__}: {refused.error}",
                 "maybe_applied": refused.maybe_applied,
             }
         self.rejects.write({"line": line, **details, "record": refused.record})

@@ -1,4 +1,4 @@
-"""Typed models: frozen attrs classes with snake_case fields, for what the API takes and returns."""
+"""Typed models with snake_case fields, for what the API takes and returns (the converter maps names)."""
 
 from .bulk import BulkResult, ChunkResult
 from .campaigns import CampaignCreated, CampaignReport, Recipients

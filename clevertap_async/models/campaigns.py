@@ -1,4 +1,4 @@
-"""Campaign inputs and results (clevertap-api.md §7.5)."""
+"""Campaign inputs and results (``/1/targets/*.json``, ``/1/send/*.json``)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,25 @@
-"""Input records for ``/1/upload``: events, profiles and device tokens (clevertap-api.md §5.1-5.3).
+"""Input records for ``/1/upload``: events, profiles and device tokens.
 
-Snake_case fields here, CleverTap's spelling on the wire: :meth:`to_wire` maps one to the other. A
-``datetime`` property value is sent as ``"$D_<epoch seconds>"`` (§3.4), and ``ts`` may be a datetime or
-epoch seconds.
+Snake_case fields here, CleverTap's spelling on the wire; the client's converter maps one to the
+other. A ``datetime`` property value is sent as ``"$D_<epoch seconds>"`` (the API's date type), and
+``ts`` may be a datetime or epoch seconds.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from .. import _validation
+from .. import _limits, _validation
 
-#: Record-level identity keys on the wire, by model field name (§3.5).
-IDENTITY_FIELDS = {"identity": "identity", "object_id": "objectId", "fbid": "FBID", "gpid": "GPID"}
+#: Record-level identity keys on the wire, by model field name: one of them names the user.
+IDENTITY_FIELDS = dict(
+    zip(("identity", "object_id", "fbid", "gpid"), _limits.IDENTITY_KEYS, strict=True)
+)
 
 
 def wire_value(value: Any, field: str) -> Any:
@@ -48,17 +51,6 @@ class UserRecord:
     gpid: str | None = None
     ts: datetime | int | None = None
 
-    def _wire_head(self, kind: str) -> dict[str, Any]:
-        wire: dict[str, Any] = {}
-        for name, key in IDENTITY_FIELDS.items():
-            value = getattr(self, name)
-            if value is not None:
-                wire[key] = value
-        if self.ts is not None:
-            wire["ts"] = _validation.epoch_seconds(self.ts, "ts")
-        wire["type"] = kind
-        return wire
-
 
 @attrs.frozen
 class Event(UserRecord):
@@ -80,15 +72,12 @@ class Event(UserRecord):
     properties: Mapping[str, Any] = attrs.field(factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
-        """Return the record as ``/1/upload`` takes it.
+        """Return the record as ``/1/upload`` takes it (deprecated: the client converts records).
 
         Raises:
             ValidationError: ``ts`` or a datetime value is naive, or ``ts`` is not epoch seconds.
         """
-        wire = self._wire_head("event")
-        wire["evtName"] = self.name
-        wire["evtData"] = wire_value(self.properties, "properties")
-        return wire
+        return _deprecated_to_wire(self)
 
 
 @attrs.frozen
@@ -109,14 +98,12 @@ class Profile(UserRecord):
     properties: Mapping[str, Any]
 
     def to_wire(self) -> dict[str, Any]:
-        """Return the record as ``/1/upload`` takes it.
+        """Return the record as ``/1/upload`` takes it (deprecated: the client converts records).
 
         Raises:
             ValidationError: ``ts`` or a datetime value is naive, or ``ts`` is not epoch seconds.
         """
-        wire = self._wire_head("profile")
-        wire["profileData"] = wire_value(self.properties, "properties")
-        return wire
+        return _deprecated_to_wire(self)
 
 
 @attrs.frozen
@@ -144,8 +131,22 @@ class DeviceToken:
     keys: Mapping[str, str] | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """Return the record as ``/1/upload`` takes it."""
-        data: dict[str, Any] = {"id": self.token_id, "type": self.token_type}
-        if self.keys is not None:
-            data["keys"] = dict(self.keys)
-        return {"type": "token", "objectId": self.object_id, "tokenData": data}
+        """Return the record as ``/1/upload`` takes it (deprecated: the client converts records).
+
+        Raises:
+            ValidationError: ``ts`` or a datetime value is naive, or ``ts`` is not epoch seconds.
+        """
+        return _deprecated_to_wire(self)
+
+
+def _deprecated_to_wire(record: Event | Profile | DeviceToken) -> dict[str, Any]:
+    warnings.warn(
+        f"{type(record).__name__}.to_wire() is deprecated: the client converts records itself "
+        "(clevertap_async.to_wire(record) gives the same dict)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    from .._converter import to_wire
+
+    result: dict[str, Any] = to_wire(record)
+    return result

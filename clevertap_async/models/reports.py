@@ -6,6 +6,7 @@ equals the number of records given, under faults and cancellation alike.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ import attrs
 
 from .._errors import UploadFailedError
 
-#: Client-side rejection codes (the server's own codes are 509-555, see clevertap-api.md §5.4).
+#: Client-side rejection codes (the server's own record codes are 509-555).
 #: Where the client catches what the server would reject, it uses the server's code (509, 513,
 #: 514-520, 523, 525, 530-535), so one code means one thing whoever found it; the codes below are
 #: for problems only the client checks.
@@ -51,21 +52,47 @@ class UndeliveredRecord:
     Attributes:
         record: the record exactly as given.
         position: its 0-based position in the input.
-        exception: why: the transport's typed error, UploadMismatchError or UploadCancelledError.
+        error: why: the transport's typed error, UploadMismatchError or UploadCancelledError.
         maybe_applied: True when a request carrying it was sent, so the server may have stored it.
     """
 
     record: Any
     position: int
-    exception: BaseException
+    error: BaseException
     maybe_applied: bool = True
+
+    @property
+    def exception(self) -> BaseException:
+        """Deprecated name of :attr:`error`."""
+        _renamed("UndeliveredRecord.exception", "UndeliveredRecord.error")
+        return self.error
+
+
+class _Accounted:
+    """What a batch result and an upload report both say: how many records, and whether all went in."""
+
+    __slots__ = ()
+    accepted: int
+    rejected: list[RejectedRecord]
+    undelivered: list[UndeliveredRecord]
+
+    @property
+    def total(self) -> int:
+        """Every record accounted for (for an upload report: the number of records given)."""
+        return self.accepted + len(self.rejected) + len(self.undelivered)
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was accepted."""
+        return not (self.rejected or self.undelivered)
 
 
 @attrs.frozen
-class BatchResult:
+class BatchResult(_Accounted):
     """The outcome of one batch (one request, plus any 555 re-sends of its failed records).
 
-    Client-side rejections found while the batch was being filled ride along in ``rejected``.
+    Client-side rejections found while the batch was being filled ride along in ``rejected``. A result
+    is made once its batch is over, complete; nothing changes it afterwards.
 
     Attributes:
         number: the batch's 1-based sequence number in the upload.
@@ -73,8 +100,8 @@ class BatchResult:
         accepted: records the server accepted.
         rejected: records refused (server or client side).
         undelivered: records without an answer.
-        possibly_duplicated: True when an attempt's answer was lost and the batch was sent again:
-            the server may have applied it twice (events are at-least-once).
+        possibly_duplicated: records accepted after an attempt's answer was lost and the batch was
+            sent again: the server may have stored them twice (events are at-least-once); 0 if none.
         attempts: HTTP attempts made for the batch, retries and 555 re-sends included.
         positions: the input position of every record this result accounts for (accepted ones
             included), so a caller can tell which of its records are answered.
@@ -85,23 +112,25 @@ class BatchResult:
     accepted: int
     rejected: list[RejectedRecord] = attrs.field(factory=list)
     undelivered: list[UndeliveredRecord] = attrs.field(factory=list)
-    possibly_duplicated: bool = False
+    possibly_duplicated: int = 0
     attempts: int = 0
     positions: Sequence[int] = ()
 
     @property
     def records(self) -> int:
-        """Every record this result accounts for."""
-        return self.accepted + len(self.rejected) + len(self.undelivered)
+        """Deprecated name of :attr:`total`."""
+        _renamed("BatchResult.records", "BatchResult.total")
+        return self.total
 
     @property
     def failed(self) -> bool:
-        """True when any record was rejected or left undelivered."""
-        return bool(self.rejected or self.undelivered)
+        """Deprecated: ``not result.ok``."""
+        _renamed("BatchResult.failed", "not BatchResult.ok")
+        return not self.ok
 
 
 @attrs.define
-class UploadReport:
+class UploadReport(_Accounted):
     """The running total of an upload; complete once the upload returns.
 
     Pass one to ``upload(..., report=UploadReport())`` to read it after a cancellation: it is filled
@@ -123,23 +152,12 @@ class UploadReport:
     batches: int = 0
     dry_run: bool = False
 
-    @property
-    def total(self) -> int:
-        """Every record accounted for: always the number of records given."""
-        return self.accepted + len(self.rejected) + len(self.undelivered)
-
-    @property
-    def ok(self) -> bool:
-        """True when every record was accepted."""
-        return not (self.rejected or self.undelivered)
-
     def add(self, result: BatchResult) -> None:
         """Fold one batch's result into the totals."""
         self.accepted += result.accepted
         self.rejected.extend(result.rejected)
         self.undelivered.extend(result.undelivered)
-        if result.possibly_duplicated:
-            self.possibly_duplicated += result.accepted
+        self.possibly_duplicated += result.possibly_duplicated
         self.batches += 1
 
     def raise_for_failures(self) -> None:
@@ -154,9 +172,13 @@ class UploadReport:
         """
         if self.ok:
             return
-        first = self.rejected[0].error if self.rejected else repr(self.undelivered[0].exception)
+        first = self.rejected[0].error if self.rejected else repr(self.undelivered[0].error)
         raise UploadFailedError(
             f"{len(self.rejected)} rejected and {len(self.undelivered)} undelivered of "
             f"{self.total} records (first: {first})",
             report=self,
         )
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated, use {new}", DeprecationWarning, stacklevel=3)

@@ -1,4 +1,4 @@
-"""The counts family's one poll flow: POST the query, then poll ``?req_id=`` until it is done (§6.1).
+"""The counts family's one poll flow: POST the query, then poll ``?req_id=`` until it is done.
 
 Counts, profile counts, trends and top property counts all use it. The server may answer at once or
 with ``{"status": "partial", "req_id": N}``; the client then polls the same path with GET and no body,
@@ -136,7 +136,7 @@ async def count_events(
     event_name: object,
     start: object,
     end: object,
-    where: object,
+    where: _query.WhereLike,
     polling: CountPolling,
 ) -> CountResult:
     """Run an event or profile count (the same query, two paths); return it with the answer's extras."""

@@ -1,4 +1,4 @@
-"""Campaigns: create, estimate, list, report, stop, and messages sent to named users (§7.5)."""
+"""Campaigns: create, estimate, list, report, stop, and messages sent to named users."""
 
 from __future__ import annotations
 
@@ -376,9 +376,8 @@ def _when(value: object) -> str:
 
 
 def _campaign_id(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"campaign_id must be a positive int, got {value!r}", field="id")
-    return value
+    campaign_id: int = _validation.positive(value, "campaign_id")
+    return campaign_id
 
 
 def _optional(body: dict[str, Any], **fields: str | None) -> None:

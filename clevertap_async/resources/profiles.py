@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable
 from typing import Any, Literal, overload
 
-from .. import _limits, _query, _validation
+from .. import _limits, _validation
+from .._converter import from_wire
 from .._errors import NotFoundError, ValidationError
-from .._exports import open_stream, profiles_batch_size
-from .._pagination import Checkpoint, CursorStream
+from .._exports import profiles_batch_size
 from ..models.bulk import BulkResult
-from ..models.counts import CountResult
-from ..models.exports import ExportedProfile, profile_from_wire
-from ..models.query import Where
+from ..models.exports import ExportedProfile
 from ._chunks import send_in_chunks
-from ._counting import DEFAULT_POLLING, CountPolling, count_events
+from ._export import Export
 from ._uploads import Uploads
 
 PROFILE_COUNT_PATH = "/1/counts/profiles.json"
@@ -26,48 +23,23 @@ PROFILES_PATH = "/1/profiles.json"
 PROFILE_PATH = "/1/profile.json"
 
 
-class Profiles(Uploads):
-    """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge."""
+class Profiles(Uploads, Export[ExportedProfile]):
+    """The user-profile APIs: export (Get User Profiles), fetch one, upload, counts, delete, demerge.
+
+    ``stream`` yields each profile that did an event as an :class:`ExportedProfile`, one cursor
+    (``parallel=1``: a profile active on several days would come once per day); ``count`` counts them.
+    """
 
     _KIND = "profile"
+    _EXPORT_PATH = PROFILES_PATH
+    _COUNT_PATH = PROFILE_COUNT_PATH
+    _RECORD = ExportedProfile
+    _SPLITS_BY_DAY = False
 
-    # --- counts, delete, demerge, disassociate (clevertap-api.md §6.5, §7.1, §7.2, §7.4) ---
+    def _batch_size(self, value: object) -> int:
+        return profiles_batch_size(value)
 
-    async def count(
-        self,
-        event_name: str,
-        start: _query.DateLike,
-        end: _query.DateLike,
-        *,
-        where: object = None,
-        polling: CountPolling = DEFAULT_POLLING,
-    ) -> CountResult:
-        """Count the profiles that did an event between two days (both included).
-
-        Example::
-
-            buyers = await ct.profiles.count("Charged", 20260101, 20260131)
-
-        Args:
-            event_name: the event the profiles did.
-            start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
-            end: the last day, included.
-            where: further query-language blocks as a mapping or an attrs model.
-            polling: how long to poll while the server answers "partial".
-
-        Returns:
-            The number of profiles: an ``int`` whose ``extra`` holds the answer's other fields.
-
-        Raises:
-            ValidationError: a bad name, date or ``where``, or an ``end`` after tomorrow (UTC);
-                nothing was sent.
-            UnknownEventError: the account has never recorded ``event_name``.
-            CountTimeoutError: the server was still counting when the poll deadline passed.
-            APIError: the server refused the query.
-        """
-        return await count_events(
-            self._requester, PROFILE_COUNT_PATH, event_name, start, end, where, polling
-        )
+    # --- counts, delete, demerge, disassociate ---
 
     async def delete(
         self,
@@ -163,122 +135,7 @@ class Profiles(Uploads):
             field="phones",
         )
 
-    # --- export and lookup (clevertap-api.md §6.3-§6.4) ------------------------------------------
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
-        raw: Literal[False] = ...,
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[ExportedProfile]: ...
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
-        raw: Literal[True],
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[dict[str, Any]]: ...
-
-    @overload
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = ...,
-        where: Where | Mapping[str, Any] | None = ...,
-        raw: bool,
-        app: bool | None = ...,
-        events: bool | None = ...,
-        profile: bool | None = ...,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = ...,
-        prefetch: bool = ...,
-    ) -> CursorStream[Any]: ...
-
-    def stream(
-        self,
-        event_name: str,
-        start: date | int,
-        end: date | int,
-        *,
-        batch_size: int = 4991,
-        where: Where | Mapping[str, Any] | None = None,
-        raw: bool = False,
-        app: bool | None = None,
-        events: bool | None = None,
-        profile: bool | None = None,
-        resume_from: Checkpoint | Mapping[str, Any] | str | None = None,
-        prefetch: bool = True,
-    ) -> CursorStream[ExportedProfile] | CursorStream[dict[str, Any]]:
-        """Export the profiles that did an event between two days, as an async iterable of records.
-
-        Works like ``ct.events.stream``. The docs ask for a ``batch_size`` in multiples of 23 (the
-        data sits in 23 buckets), so it is rounded down to one (at least 23): 5000 becomes 4991.
-
-        Example::
-
-            async for p in ct.profiles.stream("Charged", 20260101, 20260131, events=False):
-                print(p.identity, p.profile_data)
-
-        Args:
-            event_name: profiles that did this event are exported.
-            start: the first day, a ``date`` or a ``YYYYMMDD`` int.
-            end: the last day (inclusive).
-            batch_size: records per page, 1 to 5000, rounded down to a multiple of 23.
-            where: filters in the query language: a ``Where`` or a dict of body fields.
-            raw: yield the server's dicts untouched instead of ExportedProfile.
-            app: add OS version, make, model and app version to each profile.
-            events: include event summaries (about 75% of a record; None: the server's default).
-            profile: include custom profile properties (None: the server's default).
-            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form), or a bare cursor.
-            prefetch: fetch each partition's next page while the caller handles the current one.
-
-        Returns:
-            A CursorStream: ``async for`` gives records, ``.pages()`` gives pages with checkpoints.
-
-        Raises:
-            ValidationError: an argument is wrong, or ``end`` is after tomorrow in UTC (raised
-                here, before anything is sent).
-            UnknownEventError: raised by the first iteration when the account has never recorded
-                ``event_name``.
-            ExportNotAllowedError: raised by the first iteration for an event the API does not
-                export (the notification events).
-        """
-        return open_stream(
-            self._requester,
-            PROFILES_PATH,
-            event_name=event_name,
-            start=start,
-            end=end,
-            batch_size=profiles_batch_size(batch_size),
-            where=where,
-            parse=None if raw else profile_from_wire,
-            flags={"app": app, "events": events, "profile": profile},
-            parallel=1,
-            prefetch=prefetch,
-            resume_from=resume_from,
-        )
+    # --- export and lookup ---
 
     @overload
     async def get(
@@ -349,4 +206,4 @@ class Profiles(Uploads):
         record = data.get("record")
         if not isinstance(record, dict):
             return None  # the docs do not confirm the not-found answer; no record means none
-        return record if raw else profile_from_wire(record)
+        return record if raw else from_wire(record, ExportedProfile)

@@ -1,4 +1,4 @@
-"""Analytics reports: trends, top property values, real-time users and message reports (§6.5, §6.6).
+"""Analytics reports: trends, top property values, real-time users and message reports.
 
 These live together because a CleverTap user finds them together, under the dashboard's analytics;
 the plain event and profile counts stay on ``ct.events`` and ``ct.profiles``, where the design put them.
@@ -64,7 +64,7 @@ class Reports(Resource):
         *,
         unique: bool = False,
         sum_event_prop: str | None = None,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> dict[str, dict[str, int]]:
         """Count an event per day, week or month.
@@ -115,7 +115,7 @@ class Reports(Resource):
         end: _query.DateLike,
         groups: Mapping[str, Mapping[str, Any]],
         *,
-        where: object = None,
+        where: _query.WhereLike = None,
         polling: CountPolling = DEFAULT_POLLING,
     ) -> dict[str, dict[str, dict[str, int]]]:
         """Find the most common values of properties among an event's occurrences.
@@ -219,10 +219,7 @@ class Reports(Resource):
             APIError: the server refused a window.
         """
         first, last = _query.date_range(start, end)
-        if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-            raise ValidationError(
-                f"window_days must be a positive int, got {window_days!r}", field="window_days"
-            )
+        _validation.positive(window_days, "window_days")
         if not isinstance(daily, bool):
             raise ValidationError(f"daily must be a bool, got {daily!r}", field="daily")
         body: dict[str, Any] = {"daily": daily}
@@ -282,8 +279,8 @@ def _top_group(key: str, spec: object) -> dict[str, Any]:
     )
     _validation.required_text(group.get("name"), f"{field}.name")
     top_n = group.get("top_n")
-    if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):
-        raise ValidationError(f"{field}.top_n must be a positive int, got {top_n!r}", field=field)
+    if top_n is not None:
+        _validation.positive(top_n, f"{field}.top_n")
     if "order" in group:
         _validation.one_of(group["order"], frozenset({"asc", "desc"}), f"{field}.order")
     unknown = set(group) - {"property_type", "name", "top_n", "order"}

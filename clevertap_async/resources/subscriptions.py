@@ -1,4 +1,4 @@
-"""Subscription status by email or phone: unsubscribe and resubscribe (``POST /1/subscribe``, §7.3).
+"""Subscription status by email or phone: unsubscribe and resubscribe (``POST /1/subscribe``).
 
 The status applies to every profile sharing the email or phone; to change one user only, set
 ``MSG-email`` / ``MSG-sms`` on that profile instead.

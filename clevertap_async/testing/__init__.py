@@ -15,14 +15,17 @@ Example::
 
 With pytest, the ``fake_clevertap`` fixture gives a running fake and ``fake_clevertap_client`` an open
 client pointed at it (installed automatically as a pytest plugin). ``NO_WAIT_RETRIES`` is a retry
-policy that decides like the default one but never sleeps: ``fake.client(retry=NO_WAIT_RETRIES)``.
+policy that decides like the default one but never sleeps: ``fake.client(retry=NO_WAIT_RETRIES)``;
+``fake.client(sleep=RecordingSleep())`` records every wait instead of waiting (the ``recording_sleep``
+fixture gives one).
 """
 
 from .._retry import NO_WAIT_RETRIES
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._process import FakeServerProcess, fake_server_process
-from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, RecordedRequest
+from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FakeState, RecordedRequest
+from ._sleep import RecordingSleep
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -31,10 +34,12 @@ __all__ = [
     "FakeCampaign",
     "FakeCleverTap",
     "FakeServerProcess",
+    "FakeState",
     "FaultDecision",
     "FaultInjector",
     "FaultKind",
     "FaultRule",
     "RecordedRequest",
+    "RecordingSleep",
     "fake_server_process",
 ]

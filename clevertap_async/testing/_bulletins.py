@@ -1,4 +1,4 @@
-"""The fake's Bulletins endpoint, ``POST /1/targets/trigger.json`` (clevertap-api.md §7.6)."""
+"""The fake's Bulletins endpoint, ``POST /1/targets/trigger.json``."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ def add_routes(app: web.Application) -> None:
 async def trigger(request: web.Request) -> web.Response:
     """Validate a bulletin as the docs describe, store it, answer success."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     problem = bulletin_problem(body)
     if problem:
         return _wire.fail(400, problem)

@@ -1,4 +1,4 @@
-"""The fake's campaign endpoints (§7.5): create (and estimate), list, result, stop, send to users.
+"""The fake's campaign endpoints: create (and estimate), list, result, stop, send to users.
 
 A campaign made for ``"now"`` is ``running``, one for later ``scheduled``; ``fake.complete_campaign``
 finishes it with figures. Its report answers "This target hasn't been completed" (HTTP 200, fail) until
@@ -85,19 +85,17 @@ def _estimates(body: dict[str, Any]) -> dict[str, int]:
     return {"web" if body["target_mode"] == "webpush" else body["target_mode"]: 10}
 
 
-async def _valid_campaign(request: web.Request) -> dict[str, Any] | web.Response:
+async def _valid_campaign(request: web.Request) -> dict[str, Any]:
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     problem = campaign_problem(body)
-    return _wire.fail(400, problem) if problem else body
+    if problem:
+        raise _wire.Refusal(_wire.fail(400, problem))
+    return body
 
 
 async def create(request: web.Request) -> web.Response:
     """Create a campaign, or only estimate it when ``estimate_only`` is true (then no ``id``)."""
     body = await _valid_campaign(request)
-    if isinstance(body, web.Response):
-        return body
     if body.get("estimate_only") is True:
         return _wire.json_response({"status": "success", "estimates": _estimates(body)})
     fake = request.app[FAKE]
@@ -119,17 +117,12 @@ async def create(request: web.Request) -> web.Response:
 async def estimate(request: web.Request) -> web.Response:
     """clevertap-node's estimate path: create with ``estimate_only`` (UNCONFIRMED in the docs)."""
     body = await _valid_campaign(request)
-    if isinstance(body, web.Response):
-        return body
     return _wire.json_response({"status": "success", "estimates": _estimates(body)})
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     """Campaigns whose start day is in ``from``..``to``."""
-    query = await _wire.read_date_query(request)
-    if isinstance(query, web.Response):
-        return query
-    _, low, high = query
+    _, low, high = await _wire.read_date_query(request)
     targets = [
         {"id": c.id, "name": c.body["name"], "status": c.status, "start_date": c.start_date}
         for c in request.app[FAKE].campaigns.values()
@@ -138,24 +131,20 @@ async def list_campaigns(request: web.Request) -> web.Response:
     return _wire.json_response({"status": "success", "targets": targets})
 
 
-async def _campaign(request: web.Request) -> FakeCampaign | web.Response:
+async def _campaign(request: web.Request) -> FakeCampaign:
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     campaign_id = body.get("id")
     campaign = (
         request.app[FAKE].campaigns.get(campaign_id) if isinstance(campaign_id, int) else None
     )
     if campaign is None:
-        return _wire.fail(400, f"Invalid campaign id: {campaign_id!r}")
+        raise _wire.Refusal(_wire.fail(400, f"Invalid campaign id: {campaign_id!r}"))
     return campaign
 
 
 async def result(request: web.Request) -> web.Response:
     """A completed campaign's figures; any other campaign is "not completed" (HTTP 200, fail)."""
     campaign = await _campaign(request)
-    if isinstance(campaign, web.Response):
-        return campaign
     if campaign.status != "completed":
         return _wire.json_response({"status": "fail", "error": NOT_COMPLETED})
     return _wire.json_response({"status": "success", "result": campaign.result})
@@ -164,8 +153,6 @@ async def result(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     """Stop a campaign that has not completed; a stopped one stays stopped."""
     campaign = await _campaign(request)
-    if isinstance(campaign, web.Response):
-        return campaign
     if campaign.status != "completed":
         campaign.status = "stopped"
     return _wire.json_response({"status": "success"})
@@ -174,8 +161,6 @@ async def stop(request: web.Request) -> web.Response:
 async def send(request: web.Request) -> web.Response:
     """Queue a message for named users; ``to`` keys are the API's capitalised ones."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     to = body.get("to")
     if not isinstance(to, dict) or not to:
         return _wire.fail(400, "to is mandatory")

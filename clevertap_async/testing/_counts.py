@@ -79,8 +79,6 @@ def _count_handler(
         if request.method != "POST":
             return _wire.fail(405)
         body = await _wire.read_json_object(request)
-        if isinstance(body, web.Response):
-            return body
         answer = compute(fake, body)
         if isinstance(answer, str):
             return _wire.fail(400, answer)
@@ -305,8 +303,6 @@ async def now(request: web.Request) -> web.Response:
     """Real-time counts: ``fake.realtime_count`` users, split evenly-ish on request."""
     fake = request.app[FAKE]
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     total = fake.realtime_count
     answer: dict[str, Any] = {
         "status": "success",
@@ -330,10 +326,7 @@ def _spread(total: int, buckets: tuple[str, ...]) -> dict[str, int]:
 async def message_report(request: web.Request) -> web.Response:
     """Message reports: the stored ``fake.message_reports`` whose ``date`` is in range."""
     fake = request.app[FAKE]
-    query = await _wire.read_date_query(request)
-    if isinstance(query, web.Response):
-        return query
-    body, low, high = query
+    body, low, high = await _wire.read_date_query(request)
     channels = body.get("channel")
     messages = [
         message

@@ -1,6 +1,6 @@
 """The fake's export endpoints: the two-step cursors, ``profile.json``, and seeding from afar.
 
-``/1/events.json`` and ``/1/profiles.json`` (§6.2-§6.3), ``GET /1/profile.json`` (§6.4), and
+``/1/events.json`` and ``/1/profiles.json``, ``GET /1/profile.json``, and
 ``POST /__fake__/seed`` for a fake running in another process.
 
 Cursors are opaque, already percent-encoded (``%2B %2F %3D`` inside, as the real ones), and looked up
@@ -130,8 +130,10 @@ class CursorTable:
     rng: random.Random
     cursors: dict[str, CursorState] = attrs.field(factory=dict)
     issued: int = 0
+    #: Cursors remembered at once; tests lower it to see the oldest forgotten.
+    max_live: int = MAX_LIVE_CURSORS
 
-    def issue(self, state: CursorState) -> str:
+    def mint(self, state: CursorState) -> str:
         """Store ``state`` under a new token; return the token percent-encoded, as the API sends it."""
         self.issued += 1
         # \xfb\xff gives "+/" in base64 and 49 bytes end in "==": all three characters to encode.
@@ -140,7 +142,7 @@ class CursorTable:
         self.cursors[token] = state
         # Old cursors stay valid (a retry or a resume fetches one again), but a long-running fake
         # must not keep every export's record list forever: the oldest go first.
-        while len(self.cursors) > MAX_LIVE_CURSORS:
+        while len(self.cursors) > self.max_live:
             del self.cursors[next(iter(self.cursors))]
         return urllib.parse.quote(token, safe="")
 
@@ -174,13 +176,13 @@ async def export(request: web.Request) -> web.Response:
     return _wire.fail(400, "Malformed request: cursor or a query is mandatory")
 
 
-def _legacy_query(text: str) -> dict[str, Any] | web.Response:
+def _legacy_query(text: str) -> dict[str, Any]:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return _wire.fail(400, "Malformed request: query is not valid JSON")
+        raise _wire.Refusal(_wire.fail(400, "Malformed request: query is not valid JSON")) from None
     if not isinstance(data, dict):
-        return _wire.fail(400, "Malformed request: query must be a JSON object")
+        raise _wire.Refusal(_wire.fail(400, "Malformed request: query must be a JSON object"))
     return data
 
 
@@ -192,12 +194,10 @@ def _cursor_param(query: str) -> str | None:
     return None
 
 
-async def create(request: web.Request, body: dict[str, Any] | web.Response) -> web.Response:
+async def create(request: web.Request, body: dict[str, Any]) -> web.Response:
     """Step 1: check the query, then answer ``{"status": "success", "cursor": ...}``."""
     fake = request.app[FAKE]
     settings = fake.exports
-    if isinstance(body, web.Response):
-        return body
     problem = _query_problem(request, body) or event_problem(
         fake, body["event_name"], body["to"], export=True
     )
@@ -206,7 +206,11 @@ async def create(request: web.Request, body: dict[str, Any] | web.Response) -> w
     if settings.throttle > 0:
         settings.throttle -= 1
         return _wire.fail(200, "Too many exports running, please retry later", code=THROTTLED)
-    batch_size = int(request.query["batch_size"]) if "batch_size" in request.query else 4991
+    batch_size = (
+        int(request.query["batch_size"])
+        if "batch_size" in request.query
+        else _limits.MAX_PROFILE_BATCH_SIZE
+    )
     first, last = body["from"], body["to"]
     owners: list[SeededProfile] | None = None
     if request.path == PROFILES_PATH:
@@ -228,7 +232,7 @@ async def create(request: web.Request, body: dict[str, Any] | web.Response) -> w
         not_ready_left=settings.not_ready,
         touched=now,
     )
-    token = fake.cursors.issue(state)
+    token = fake.cursors.mint(state)
     return _wire.raw_json_response(b'{"status":"success","cursor":"' + token.encode() + b'"}')
 
 
@@ -308,7 +312,7 @@ def page(fake: FakeCleverTap, encoded: str) -> web.Response:
     parts = [b'{"status":"success"']
     if end < len(state.records):
         following = attrs.evolve(state, offset=end, not_ready_left=settings.not_ready)
-        parts.append(b',"next_cursor":"' + fake.cursors.issue(following).encode() + b'"')
+        parts.append(b',"next_cursor":"' + fake.cursors.mint(following).encode() + b'"')
     parts.append(b',"records":[' + b",".join(chunk) + b"]}")
     return _wire.raw_json_response(b"".join(parts))
 
@@ -346,8 +350,6 @@ async def admin_seed(request: web.Request) -> web.Response:
     """
     fake = request.app[FAKE]
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     events = body.get("events") or []
     known = body.get("known_events") or []
     if not isinstance(known, list) or not all(isinstance(name, str) and name for name in known):

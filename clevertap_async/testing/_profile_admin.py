@@ -1,4 +1,4 @@
-"""The fake's profile administration (§7.1 to §7.4): delete, demerge, subscribe, disassociate.
+"""The fake's profile administration: delete, demerge, subscribe, disassociate.
 
 Deletes and demerges take effect ``fake.visibility_delay`` seconds after they are accepted (on
 ``fake.clock``, which tests may replace), as on the real service where they are processed in the
@@ -43,8 +43,6 @@ def _ids(value: Any) -> list[str] | str:
 async def delete(request: web.Request) -> web.Response:
     """Delete by ``identity`` or ``guid``, never both (HTTP 400)."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     if ("identity" in body) == ("guid" in body):
         return _wire.fail(400, "Exactly one of identity or guid is required")
     kind = "identity" if "identity" in body else "guid"
@@ -59,8 +57,6 @@ async def delete(request: web.Request) -> web.Response:
 async def demerge(request: web.Request) -> web.Response:
     """Demerge the profiles of ``identities``: the merged profile under each is gone."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     ids = _ids(body.get("identities"))
     if isinstance(ids, str) or isinstance(body.get("identities"), str):
         return _wire.fail(400, ids if isinstance(ids, str) else "identities must be a list")
@@ -68,12 +64,12 @@ async def demerge(request: web.Request) -> web.Response:
     return _wire.json_response({"status": "success"})
 
 
-def _entries(body: dict[str, Any]) -> list[Any] | web.Response:
+def _entries(body: dict[str, Any]) -> list[Any]:
     entries = body.get("d")
     if not isinstance(entries, list) or not entries:
-        return _wire.fail(400, "d is mandatory and must be a non-empty list")
+        raise _wire.Refusal(_wire.fail(400, "d is mandatory and must be a non-empty list"))
     if len(entries) > _limits.MAX_SUBSCRIPTION_RECORDS:
-        return _wire.fail(400, f"Max {_limits.MAX_SUBSCRIPTION_RECORDS} are allowed")
+        raise _wire.Refusal(_wire.fail(400, f"Max {_limits.MAX_SUBSCRIPTION_RECORDS} are allowed"))
     return entries
 
 
@@ -120,11 +116,7 @@ async def _apply_entries(
     request: web.Request, types: set[str], statuses: set[str] | None
 ) -> web.Response:
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     entries = _entries(body)
-    if isinstance(entries, web.Response):
-        return entries
     problems = [_entry_problem(entry, types, statuses) for entry in entries]
     fake = request.app[FAKE]
     for entry, problem in zip(entries, problems, strict=True):

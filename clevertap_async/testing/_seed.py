@@ -1,7 +1,7 @@
 """Generated export data for the fake: events and profiles, deterministic by seed, rendered once.
 
 Each record is rendered to JSON bytes when it is seeded, so serving a page is joining bytes: the fake's
-CPU stays small next to the client it measures (design §6). Dates are handled independently of the
+CPU stays small next to the client it measures. Dates are handled independently of the
 client's code, as everywhere in the fake.
 """
 

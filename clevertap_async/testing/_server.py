@@ -33,6 +33,7 @@ from ._seed import SeedStore
 
 if TYPE_CHECKING:
     from .._client import CleverTap
+    from .._transport import Sleep
 
 ADMIN_PREFIX = "/__fake__/"
 DEFAULT_ACCOUNT_ID = "FAKE-ACC-0001"
@@ -67,11 +68,91 @@ class RecordedRequest:
 
 
 def family_of(path: str) -> str:
-    """The fake's own view of which concurrency pool a path draws from (§4.2)."""
+    """The fake's own view of which concurrency pool a path draws from: uploads share one, others one per path."""
     return "upload" if path == _limits.UPLOAD_PATH else path
 
 
-class FakeCleverTap:
+@attrs.define(slots=False, eq=False)
+class FakeState:
+    """Everything the fake remembers between requests; ``reset()`` replaces all of it at once.
+
+    :class:`FakeCleverTap` carries these as its own attributes (``fake.uploaded_events``...).
+    """
+
+    #: Fault rules and their random source.
+    faults: FaultInjector
+    #: Seeded export data (events and profiles), see ``seed_events`` and ``seed_profiles``.
+    seeded: SeedStore
+    #: The export cursors handed out so far.
+    cursors: CursorTable
+    #: Every request received, in order.
+    requests: list[RecordedRequest] = attrs.field(factory=list)
+    #: The most requests each concurrency family had in flight at once.
+    max_in_flight: Counter[str] = attrs.field(factory=Counter)
+    #: Bulletins accepted by ``POST /1/targets/trigger.json``, as sent.
+    bulletins: list[dict[str, Any]] = attrs.field(factory=list)
+    #: The fake's time in seconds; replace it to move time in tests (visibility delays).
+    clock: Callable[[], float] = time.time
+    #: How many requests of each concurrency family were answered 429 for being over the cap.
+    throttled: Counter[str] = attrs.field(factory=Counter)
+    #: How many times a counts query answers "partial" before its result.
+    count_partials: int = 0
+    #: Event names the account knows besides the seeded and uploaded ones (exports and counts of
+    #: any other name answer 400 "Invalid event : X").
+    known_events: set[str] = attrs.field(factory=set)
+    #: Event names discarded in the dashboard: uploads of them are refused per record with 528.
+    #: Matched ignoring case and whitespace, as the API matches event names.
+    discarded_events: set[str] = attrs.field(factory=set)
+    #: Event names uploads may not raise (513): the published list, and any a test adds.
+    restricted_events: set[str] = attrs.field(factory=lambda: set(_limits.RESTRICTED_EVENT_NAMES))
+    #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
+    reject_get_polls: bool = False
+    #: How often each event happens per day (by as many distinct profiles): counts derive from it.
+    daily_counts: dict[str, int] = attrs.field(factory=dict)
+    #: Top values per property name: ``{"STR" | "NUMBER": {value: count}}``.
+    top_values: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
+    #: Users active now, for ``/1/now.json``.
+    realtime_count: int = 0
+    #: Message reports ``/1/message/report.json`` serves, each with a ``date`` (``YYYYMMDD``).
+    message_reports: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Counts queries still computing, by ``req_id``.
+    pending_counts: dict[int, PendingCount] = attrs.field(factory=dict)
+    #: Campaigns by ID, as created.
+    campaigns: dict[int, FakeCampaign] = attrs.field(factory=dict)
+    #: Messages accepted by ``/1/send/*.json``, each with its ``channel``.
+    sends: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Seconds before a delete or demerge shows in exports and ``profile.json``.
+    visibility_delay: float = 0.0
+    #: When each deleted or demerged profile goes away, by ``("identity" | "guid", id)``.
+    removed_profiles: dict[tuple[str, str], float] = attrs.field(factory=dict)
+    #: Subscription status by ``("email" | "phone", value)``.
+    subscriptions: dict[tuple[str, str], str] = attrs.field(factory=dict)
+    #: Phone numbers disassociated from their profiles, in order.
+    disassociated: list[str] = attrs.field(factory=list)
+    #: Events accepted by ``POST /1/upload`` (not in dry runs, nor with ``record_bodies=False``).
+    uploaded_events: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Profiles accepted by ``POST /1/upload``, upserted: keyed by ``"identity:<id>"`` (or
+    #: ``objectId:``, ``FBID:``, ``GPID:``), later ``profileData`` merged over earlier.
+    uploaded_profiles: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    #: Device tokens accepted by ``POST /1/upload``.
+    uploaded_tokens: list[dict[str, Any]] = attrs.field(factory=list)
+    #: The next this-many otherwise valid upload records are refused with code 555.
+    transient_record_failures: int = 0
+    #: How export cursors behave (page sizes, not-ready answers, throttling, expiry).
+    exports: ExportSettings = attrs.field(factory=ExportSettings)
+
+    @classmethod
+    def new(cls, seed: int | None, *, count_partials: int = 0) -> FakeState:
+        """Return a fresh state whose random choices follow ``seed``."""
+        return cls(
+            faults=FaultInjector(seed),
+            seeded=SeedStore(seed),
+            cursors=CursorTable(random.Random(seed)),
+            count_partials=count_partials,
+        )
+
+
+class FakeCleverTap(FakeState):
     """A fake CleverTap API server for tests and demos, on a real socket.
 
     Example::
@@ -121,73 +202,11 @@ class FakeCleverTap:
         self.query_concurrency = query_concurrency
         self.seed = seed
         self.record_bodies = record_bodies
-        self.faults = FaultInjector(seed)
-        self.requests: list[RecordedRequest] = []
-        #: The most requests each concurrency family had in flight at once.
-        self.max_in_flight: Counter[str] = Counter()
-        #: How many requests of each concurrency family were answered 429 for being over the cap.
-        self.throttled: Counter[str] = Counter()
+        #: In-flight requests per concurrency family (not state: a reset must not unbalance it).
         self._in_flight: Counter[str] = Counter()
-        #: Bulletins accepted by ``POST /1/targets/trigger.json``, as sent.
-        self.bulletins: list[dict[str, Any]] = []
-        #: The fake's time in seconds; replace it to move time in tests (visibility delays).
-        self.clock: Callable[[], float] = time.time
         self._partial_counts = partial_counts
-        #: How many times a counts query answers "partial" before its result.
-        self.count_partials = partial_counts
-        #: Event names the account knows besides the seeded and uploaded ones (exports and counts of
-        #: any other name answer 400 "Invalid event : X").
-        self.known_events: set[str] = set()
-        #: Event names discarded in the dashboard: uploads of them are refused per record with 528.
-        #: Matched ignoring case and whitespace, as the API matches event names.
-        self.discarded_events: set[str] = set()
-        #: Event names uploads may not raise (513): the published list, and any a test adds.
-        self.restricted_events: set[str] = set(_limits.RESTRICTED_EVENT_NAMES)
-        #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
-        self.reject_get_polls = False
-        #: Overrides: how often an event happens per day (by as many distinct profiles). Counts and
-        #: trends of an event named here come from this, not from the seeded and uploaded data.
-        self.daily_counts: dict[str, int] = {}
-        #: Overrides: top values per property name, ``{"STR" | "NUMBER": {value: count}}``; other
-        #: properties' top values are computed from the seeded and uploaded events.
-        self.top_values: dict[str, dict[str, dict[str, int]]] = {}
-        #: Users active now, for ``/1/now.json``.
-        self.realtime_count = 0
-        #: Message reports ``/1/message/report.json`` serves, each with a ``date`` (``YYYYMMDD``).
-        self.message_reports: list[dict[str, Any]] = []
-        self.pending_counts: dict[int, PendingCount] = {}
-        #: Campaigns by ID, as created.
-        self.campaigns: dict[int, FakeCampaign] = {}
-        #: Messages accepted by ``/1/send/*.json``, each with its ``channel``.
-        self.sends: list[dict[str, Any]] = []
-        #: Seconds before a delete or demerge shows in exports and ``profile.json``.
-        self.visibility_delay = 0.0
-        #: When each deleted or demerged profile goes away, by ``("identity" | "guid", id)``.
-        self.removed_profiles: dict[tuple[str, str], float] = {}
-        #: Subscription status by ``("email" | "phone", value)``.
-        self.subscriptions: dict[tuple[str, str], str] = {}
-        #: Phone numbers disassociated from their profiles, in order.
-        self.disassociated: list[str] = []
-        #: Events accepted by ``POST /1/upload`` (not in dry runs, nor with ``record_bodies=False``).
-        self.uploaded_events: list[dict[str, Any]] = []
-        #: Profiles accepted by ``POST /1/upload``, upserted: keyed by ``"identity:<id>"`` (or
-        #: ``objectId:``, ``FBID:``, ``GPID:``), later ``profileData`` merged over earlier.
-        self.uploaded_profiles: dict[str, dict[str, Any]] = {}
-        #: Device tokens accepted by ``POST /1/upload``.
-        self.uploaded_tokens: list[dict[str, Any]] = []
-        #: The next this-many otherwise valid upload records are refused with code 555.
-        self.transient_record_failures = 0
-        #: How export cursors behave (page sizes, not-ready answers, throttling, expiry).
-        self.exports = ExportSettings()
-        #: Seeded export data (events and profiles), see ``seed_events`` and ``seed_profiles``.
-        self.seeded = SeedStore(seed)
-        #: Generate events for the events export: ``seed_events(name, count=, start=, end=, ...)``.
-        self.seed_events = self.seeded.seed_events
-        #: Generate profiles for the profiles export and ``profile.json``: ``seed_profiles(count=...)``.
-        self.seed_profiles = self.seeded.seed_profiles
-        #: The export cursors handed out so far.
-        self.cursors = CursorTable(random.Random(seed))
         self._runner: web.AppRunner | None = None
+        self._fresh_state()
 
     def __repr__(self) -> str:
         state = self.url if self._runner else "stopped"
@@ -200,14 +219,18 @@ class FakeCleverTap:
             raise RuntimeError("the fake server is not running; use `async with FakeCleverTap()`")
         return f"http://{self.host}:{self.port}"
 
-    def client(self, **options: Any) -> CleverTap:
+    def client(self, *, sleep: Sleep | None = None, **options: Any) -> CleverTap:
         """Return a CleverTap client pointed at this fake with its credentials (not yet opened).
 
         Args:
+            sleep: what the client waits with (retry backoff, count polls) instead of
+                ``asyncio.sleep``, e.g. a :class:`RecordingSleep` that only records the delays.
             options: any ``CleverTap`` keyword argument. The ``backoff=`` and ``max_retries=`` of
                 older test code are turned into the equivalent ``retry=`` policy here, so test
                 suites written against them keep running unchanged.
         """
+        if sleep is not None:
+            options["_sleep"] = sleep
         from .._client import CleverTap
         from .._protocol import Backoff
 
@@ -275,35 +298,20 @@ class FakeCleverTap:
             stored["profileData"].update(record["profileData"])
 
     def reset(self) -> None:
-        """Forget requests, statistics, faults and stored data; keep running."""
-        self.requests.clear()
-        self.max_in_flight.clear()
-        self.throttled.clear()
-        self.faults.clear()
-        self.bulletins.clear()
-        self.count_partials = self._partial_counts
-        self.known_events.clear()
-        self.discarded_events.clear()
-        self.restricted_events = set(_limits.RESTRICTED_EVENT_NAMES)
-        self.reject_get_polls = False
-        self.daily_counts.clear()
-        self.top_values.clear()
-        self.realtime_count = 0
-        self.message_reports.clear()
-        self.pending_counts.clear()
-        self.campaigns.clear()
-        self.sends.clear()
-        self.visibility_delay = 0.0
-        self.removed_profiles.clear()
-        self.subscriptions.clear()
-        self.disassociated.clear()
-        self.uploaded_events.clear()
-        self.uploaded_profiles.clear()
-        self.uploaded_tokens.clear()
-        self.transient_record_failures = 0
-        self.seeded.clear()
-        self.cursors.clear()
-        self.exports = ExportSettings()
+        """Forget requests, statistics, faults, stored data and settings; keep running.
+
+        Every field of :class:`FakeState` goes back to a fresh state's value, the clock included.
+        """
+        self._fresh_state()
+
+    def _fresh_state(self) -> None:
+        fresh = FakeState.new(self.seed, count_partials=self._partial_counts)
+        for field in attrs.fields(FakeState):
+            setattr(self, field.name, getattr(fresh, field.name))
+        #: Generate events for the events export: ``seed_events(name, count=, start=, end=, ...)``.
+        self.seed_events = self.seeded.seed_events
+        #: Generate profiles for the profiles export and ``profile.json``: ``seed_profiles(count=...)``.
+        self.seed_profiles = self.seeded.seed_profiles
 
     async def start(self) -> Self:
         """Start listening; with port 0 a free port is chosen and stored in ``port``."""
@@ -351,7 +359,7 @@ class FakeCleverTap:
     @web.middleware
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)  # type: ignore[no-any-return]
+            return await _call(handler, request)
         body = await request.read()
         record = RecordedRequest(
             method=request.method,
@@ -410,6 +418,8 @@ class FakeCleverTap:
 async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
     try:
         return await handler(request)  # type: ignore[no-any-return]
+    except _wire.Refusal as refusal:
+        return refusal.response
     except web.HTTPException as exc:  # unknown path (404), wrong method (405): CleverTap's shape
         return _wire.fail(exc.status)
 
@@ -457,8 +467,6 @@ async def _admin_uploads(request: web.Request) -> web.Response:
 
 async def _admin_inject(request: web.Request) -> web.Response:
     data = await _wire.read_json_object(request)
-    if isinstance(data, web.Response):
-        return data
     try:
         rule: FaultRule = request.app[FAKE].faults.inject(**data)
     except (TypeError, ValueError) as exc:

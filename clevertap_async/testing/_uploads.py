@@ -1,4 +1,4 @@
-"""The fake's upload endpoint, ``POST /1/upload`` (clevertap-api.md §5).
+"""The fake's upload endpoint, ``POST /1/upload``.
 
 Validates each record with the documented codes and the recorded message formats (ending in the
 1-based "Skipped record number : N"), answers with the success / partial / fail envelope, enforces the
@@ -21,7 +21,7 @@ from . import _wire
 from ._keys import FAKE
 
 PATH = _limits.UPLOAD_PATH
-_IDS = ("identity", "objectId", "FBID", "GPID")
+_IDS = _limits.IDENTITY_KEYS
 _RESTRICTED = {re.sub(r"\s+", "", name).lower() for name in _limits.RESTRICTED_EVENT_NAMES}
 _BANNED = frozenset(_limits.BANNED_KEY_CHARACTERS)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -50,10 +50,8 @@ def add_routes(app: web.Application) -> None:
 
 
 async def upload(request: web.Request) -> web.Response:
-    """Validate every record, store the accepted ones (unless dry run), answer per §5.4."""
+    """Validate every record, store the accepted ones (unless dry run), answer success, partial or fail with one entry per refused record."""
     body = await _wire.read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     records = body.get("d")
     if not isinstance(records, list):
         return _wire.fail(400, "Malformed request: d must be a list of records")
@@ -111,7 +109,7 @@ def _refused_names(fake: Any) -> dict[str, tuple[int, str]]:
 
 
 def _echo(record: Any) -> Any:
-    """The record as the server echoes it: identities as strings (§3.5)."""
+    """The record as the server echoes it: identities as strings."""
     if not isinstance(record, dict):
         return record
     return {k: str(v) if k in _IDS and v is not None else v for k, v in record.items()}
@@ -261,6 +259,6 @@ def find_uploaded_profile(
         stored = profiles.get(f"{key}:{value}")
     if stored is None:
         return None
-    record = {k: v for k, v in stored.items() if k in ("identity", "objectId", "FBID", "GPID")}
+    record = {k: v for k, v in stored.items() if k in _IDS}
     email = stored["profileData"].get("Email")
     return {**record, **({"email": email} if email else {}), "profileData": stored["profileData"]}

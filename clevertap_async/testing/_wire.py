@@ -52,7 +52,7 @@ def fail(
     code: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    """Return the generic failure body ``{"status": "fail", "error": ..., "code": ...}`` (§3.2)."""
+    """Return the generic failure body ``{"status": "fail", "error": ..., "code": ...}``."""
     body = {
         "status": "fail",
         "error": error or STATUS_TEXT.get(status, "Error"),
@@ -61,15 +61,31 @@ def fail(
     return json_response(body, status=status, headers=headers)
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any] | web.Response:
-    """Return the request's JSON object body, or the 400 answer the API gives for anything else."""
+class Refusal(Exception):
+    """The answer to give instead of going on, raised from anywhere in a handler.
+
+    The server answers it (see ``_server._call``), so a handler reads its body in one line and never
+    passes an error answer back up by hand.
+    """
+
+    def __init__(self, response: web.Response):
+        super().__init__(response.status)
+        self.response = response
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """Return the request's JSON object body.
+
+    Raises:
+        Refusal: with the 400 answer the API gives for a body that is not a JSON object.
+    """
     raw = await request.read()
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return fail(400, "Malformed request: the body is not valid JSON")
+        raise Refusal(fail(400, "Malformed request: the body is not valid JSON")) from None
     if not isinstance(data, dict):
-        return fail(400, "Malformed request: the body must be a JSON object")
+        raise Refusal(fail(400, "Malformed request: the body must be a JSON object"))
     return data
 
 
@@ -99,12 +115,14 @@ def compact(day_: date) -> int:
     return int(day_.strftime("%Y%m%d"))
 
 
-async def read_date_query(request: web.Request) -> tuple[dict[str, Any], int, int] | web.Response:
-    """Return a JSON body with its ``from`` and ``to`` as ``YYYYMMDD`` ints, or the API's 400."""
+async def read_date_query(request: web.Request) -> tuple[dict[str, Any], int, int]:
+    """Return a JSON body with its ``from`` and ``to`` as ``YYYYMMDD`` ints.
+
+    Raises:
+        Refusal: with the API's 400 for a body that is not an object or has bad dates.
+    """
     body = await read_json_object(request)
-    if isinstance(body, web.Response):
-        return body
     days = day_range(body)
     if isinstance(days, str):
-        return fail(400, days)
+        raise Refusal(fail(400, days))
     return body, compact(days[0]), compact(days[1])

@@ -82,7 +82,7 @@ async def test_cancelling_a_writer_while_it_drains_leaves_no_task(fake: FakeClev
             await task
         report = writer.report
         assert report.total == 35
-        assert all(isinstance(u.exception, UploadCancelledError) for u in report.undelivered)
+        assert all(isinstance(u.error, UploadCancelledError) for u in report.undelivered)
         assert set(range(35)) - {u.position for u in report.undelivered} <= stored(fake)
 
 

@@ -140,9 +140,8 @@ async def test_exports_deliver_every_record_exactly_once_under_chaos(seed: int, 
                 20260101,
                 20260104,
                 batch_size=rng.choice([97, 250]),
-                raw=True,
                 parallel=parallel,
-            )
+            ).raw()
             records = [record async for record in stream]
     assert uids(records) == Counter(range(total))
 
@@ -168,11 +167,10 @@ async def test_an_export_resumes_after_cursor_expiry_exactly_once(seed: int, soa
                     20260101,
                     20260104,
                     batch_size=100,
-                    raw=True,
                     parallel=2,
                     prefetch=False,
                     resume_from=checkpoint,
-                )
+                ).raw()
                 try:
                     async for page in stream.pages():
                         kept.setdefault(page.partition, []).extend(page.records)

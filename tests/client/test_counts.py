@@ -15,8 +15,7 @@ from clevertap_async import (
     PermissionDeniedError,
     ValidationError,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 EVENTS = "/1/counts/events.json"
 TRENDS = "/1/counts/trends.json"
@@ -107,7 +106,7 @@ async def test_bad_where_is_refused(
     fake: FakeCleverTap, ct: CleverTap, where: object, message: str
 ) -> None:
     with pytest.raises(ValidationError, match=message):
-        await ct.events.count("Charged", 20260101, 20260102, where=where)
+        await ct.events.count("Charged", 20260101, 20260102, where=where)  # type: ignore[arg-type]
     assert fake.requests == []
 
 
@@ -261,7 +260,7 @@ async def test_a_forgotten_req_id_resubmits_the_query(fake: FakeCleverTap) -> No
 
     fake.daily_counts["Charged"] = 5
     fake.count_partials = 1
-    async with fake.client(retry=NO_WAIT_RETRIES, _sleep=forgetful_sleep) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, sleep=forgetful_sleep) as client:
         assert await client.events.count("Charged", 20260101, 20260101) == 5
     calls = [(r.method, "req_id" in r.query, r.status) for r in fake.requests]
     assert calls == [

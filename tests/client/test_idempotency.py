@@ -18,8 +18,8 @@ from clevertap_async import (
     RetryPolicy,
     ServerError,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import BULLETIN, BULLETIN_BODY, RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
+from tests.samples import BULLETIN, BULLETIN_BODY
 
 PUSH = {"title": "Sale", "body": "30% off"}
 
@@ -144,7 +144,7 @@ async def test_a_retry_after_over_the_cap_raises_at_once(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> None:
     fake.faults.inject("status", status=429, times=1, retry_after=120, path=BULLETIN)
-    async with fake.client(_sleep=recording_sleep) as ct:
+    async with fake.client(sleep=recording_sleep) as ct:
         with pytest.raises(RateLimitError) as info:
             await _trigger(ct)
     assert info.value.retry_after == 120
@@ -157,7 +157,7 @@ async def test_a_retry_after_under_the_cap_is_waited(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> None:
     fake.faults.inject("status", status=429, times=1, retry_after=7, path=BULLETIN)
-    async with fake.client(_sleep=recording_sleep) as ct:
+    async with fake.client(sleep=recording_sleep) as ct:
         await _trigger(ct)
     assert recording_sleep.delays == [7.0]
     assert len(fake.bulletins) == 1

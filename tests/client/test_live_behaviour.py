@@ -80,7 +80,7 @@ async def test_an_uploaded_event_becomes_known_and_exports_and_counts(
         for n in range(3)
     ]
     assert (await ct.events.upload(records)).accepted == 3
-    exported = await collect(ct.events.stream("Signed Up", 20260101, 20260131, raw=True))
+    exported = await collect(ct.events.stream("Signed Up", 20260101, 20260131).raw())
     assert [r["profile"]["identity"] for r in exported] == ["u0", "u1", "u2"]
     assert exported[0]["ts"] == 20260105083000 and exported[0]["event_props"] == {"Plan": "Gold"}
     assert await ct.events.count("Signed Up", 20260101, 20260131) == 3
@@ -221,7 +221,7 @@ async def test_a_malformed_request_that_persists_leaves_the_batch_undelivered(
         report = await ct.events.upload(records)
     assert report.accepted == 0 and report.rejected == []
     assert [u.position for u in report.undelivered] == [0, 1, 2]
-    error = report.undelivered[0].exception
+    error = report.undelivered[0].error
     assert isinstance(error, BadRequestError) and error.message == "Malformed request"
     assert len(fake.requests_to("/1/upload")) == 3  # the first attempt and max_retries more
 
@@ -302,13 +302,13 @@ async def test_seed_export_and_count_agree(fake: FakeCleverTap, ct: CleverTap) -
     fake.seed_profiles(count=50, start=20260101, end=20260120, event_names=["Charged"])
     where = Where(event_properties=(Condition("Amount", 2500, operator="greater_than"),))
     for first, last in [(20260101, 20260110), (20260103, 20260105), (20260110, 20260131)]:
-        events = await collect(ct.events.stream("Charged", first, last, raw=True))
+        events = await collect(ct.events.stream("Charged", first, last).raw())
         assert await ct.events.count("Charged", first, last) == len(events) > 0
-        filtered = await collect(ct.events.stream("Charged", first, last, raw=True, where=where))
+        filtered = await collect(ct.events.stream("Charged", first, last, where=where).raw())
         assert all(r["event_props"]["Amount"] > 2500 for r in filtered)
         assert 0 < len(filtered) < len(events)
         assert await ct.events.count("Charged", first, last, where=where) == len(filtered)
-        profiles = await collect(ct.profiles.stream("Charged", first, last, raw=True))
+        profiles = await collect(ct.profiles.stream("Charged", first, last).raw())
         assert await ct.profiles.count("Charged", first, last) == len(profiles) > 0
 
 
@@ -316,7 +316,7 @@ async def test_trends_and_top_values_come_from_the_same_events(
     fake: FakeCleverTap, ct: CleverTap
 ) -> None:
     fake.seed_events("Charged", count=300, start=20260101, end=20260110, users=40)
-    events = await collect(ct.events.stream("Charged", 20260101, 20260110, raw=True))
+    events = await collect(ct.events.stream("Charged", 20260101, 20260110).raw())
     trends = await ct.reports.trends("Charged", 20260101, 20260110, {"d": "daily", "m": "monthly"})
     assert len(trends["d"]) == 10 and sum(trends["d"].values()) == len(events) == 300
     assert trends["m"] == {"202601": 300}

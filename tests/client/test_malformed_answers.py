@@ -222,7 +222,8 @@ async def test_any_export_page_is_records_or_a_typed_error(
 ) -> None:
     scripted.post_answer = Answer(body=orjson.dumps(created))
     scripted.answer = Answer(body=orjson.dumps(page))
-    stream = client.events.stream("Charged", 20260101, 20260102, raw=raw)
+    typed = client.events.stream("Charged", 20260101, 20260102)
+    stream: Any = typed.raw() if raw else typed
     try:
         records = [record async for record in stream]
     except CleverTapError:
@@ -265,7 +266,7 @@ async def test_any_upload_answer_keeps_the_accounting(
     report: UploadReport = await client.events.upload(records)
     assert report.accepted + len(report.rejected) + len(report.undelivered) == 3
     assert 0 <= report.accepted <= 3
-    assert all(isinstance(u.exception, CleverTapError) for u in report.undelivered)
+    assert all(isinstance(u.error, CleverTapError) for u in report.undelivered)
     assert all(isinstance(r.code, int) and isinstance(r.error, str) for r in report.rejected)
     assert sorted(
         [r.position for r in report.rejected] + [u.position for u in report.undelivered]

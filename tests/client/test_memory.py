@@ -21,7 +21,7 @@ async def peak_growth(fake: FakeCleverTap, ct: CleverTap, last_day: int) -> int:
     tracemalloc.reset_peak()
     before, _ = tracemalloc.get_traced_memory()
     count = 0
-    async for _ in ct.events.stream("Charged", 20260101, last_day, batch_size=PAGE, raw=True):
+    async for _ in ct.events.stream("Charged", 20260101, last_day, batch_size=PAGE).raw():
         count += 1
     _, peak = tracemalloc.get_traced_memory()
     assert count == fake.seeded.event_count("Charged") * (last_day - 20260100) // 10

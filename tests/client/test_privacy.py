@@ -21,8 +21,7 @@ from clevertap_async import (
     ValidationError,
 )
 from clevertap_async.resources.privacy import _target
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 DELETE = "/1/delete/profiles.json"
 EVENTS = "/1/events.json"
@@ -188,7 +187,7 @@ async def test_deleted_once_the_fakes_clock_passes_the_delay(fake: FakeCleverTap
     async def advance(seconds: float) -> None:
         now[0] += seconds
 
-    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=advance) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, sleep=advance) as ct:
         outcomes = await ct.privacy.delete(
             emails=["user0@example.com", "user1@example.com"], polling=CountPolling(deadline=60)
         )

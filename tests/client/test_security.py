@@ -24,8 +24,7 @@ from clevertap_async import (
     CleverTapError,
     RetryPolicy,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 SECRET = "sup3r-s3cret-passcode"
 
@@ -129,7 +128,7 @@ async def test_no_passcode_in_uploads_exports_or_their_logs(
         records += [{"identity": "x", "evtName": "App Launched"}, {"evtName": "NoIdentity"}]
         async with fake.client(retry=RetryPolicy.no_wait(1)) as ct:
             report = await ct.events.upload(records, batch_size=10)
-            texts += [repr(report), *(str(u.exception) for u in report.undelivered)]
+            texts += [repr(report), *(str(u.error) for u in report.undelivered)]
             try:
                 texts.append(repr(await collect(ct.events.stream("Charged", 20260101, 20260102))))
             except CleverTapError as error:

@@ -28,8 +28,7 @@ from clevertap_async import (
     ValidationError,
     Where,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import RecordingSleep
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
 
 EVENTS = "/1/events.json"
 PROFILES = "/1/profiles.json"
@@ -73,7 +72,7 @@ async def drain_pages(stream: Any, into: list[Any]) -> None:
 async def sleepy_ct(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> AsyncIterator[CleverTap]:
-    async with fake.client(_sleep=recording_sleep, timeout=5) as client:
+    async with fake.client(sleep=recording_sleep, timeout=5) as client:
         yield client
 
 
@@ -81,9 +80,7 @@ async def test_every_record_arrives_once_in_order_with_verbatim_cursors(
     fake: FakeCleverTap, ct: CleverTap
 ) -> None:
     fake.seed_events("Charged", count=1234, start=20260101, end=20260103)
-    records = await collect(
-        ct.events.stream("Charged", 20260101, 20260103, batch_size=100, raw=True)
-    )
+    records = await collect(ct.events.stream("Charged", 20260101, 20260103, batch_size=100).raw())
     assert canonical(records) == seeded(fake, "Charged", 20260101, 20260103)
     assert [orjson.dumps(r) for r in records] == fake.seeded.select_events(
         "Charged", 20260101, 20260103
@@ -120,9 +117,7 @@ async def test_short_and_empty_pages_are_not_the_end(fake: FakeCleverTap, ct: Cl
     fake.seed_events("Charged", count=900, start=20260101, end=20260102)
     sizes = []
     total = 0
-    async for page in ct.events.stream(
-        "Charged", 20260101, 20260102, batch_size=50, raw=True
-    ).pages():
+    async for page in ct.events.stream("Charged", 20260101, 20260102, batch_size=50).raw().pages():
         sizes.append(len(page.records))
         total += len(page.records)
     assert total == 900
@@ -146,7 +141,7 @@ async def test_typed_records_keep_every_key_and_read_ts_in_the_project_zone(
     events = await collect(
         ct.events.stream("Charged", date(2026, 1, 5), date(2026, 1, 5), tz="Asia/Kolkata")
     )
-    raw = await collect(ct.events.stream("Charged", 20260105, 20260105, raw=True))
+    raw = await collect(ct.events.stream("Charged", 20260105, 20260105).raw())
     assert len(events) == 20 and all(isinstance(e, ExportedEvent) for e in events)
     for event, wire in zip(events, raw, strict=True):
         assert event.raw_ts == wire["ts"]
@@ -202,7 +197,7 @@ async def test_faults_mid_stream_lose_and_repeat_nothing(fake: FakeCleverTap) ->
     fake.faults.inject("truncate", every=11, path=EVENTS, method="GET")
     async with fake.client(retry=RetryPolicy.no_wait(8), timeout=5) as ct:
         records = await collect(
-            ct.events.stream("Charged", 20260101, 20260104, batch_size=97, raw=True)
+            ct.events.stream("Charged", 20260101, 20260104, batch_size=97).raw()
         )
     assert canonical(records) == seeded(fake, "Charged", 20260101, 20260104)
     assert {r.fault for r in fake.requests_to(EVENTS, "GET")} >= {"status", "drop", "lost_response"}
@@ -215,7 +210,7 @@ async def test_pages_resume_from_a_saved_checkpoint_without_loss_or_repeat(
     first_run: list[dict[str, Any]] = []
     saved = ""
     async with contextlib.aclosing(
-        ct.events.stream("Charged", 20260101, 20260102, batch_size=60, raw=True).pages()
+        ct.events.stream("Charged", 20260101, 20260102, batch_size=60).raw().pages()
     ) as pages:
         async for page in pages:
             first_run.extend(page.records)
@@ -224,21 +219,21 @@ async def test_pages_resume_from_a_saved_checkpoint_without_loss_or_repeat(
                 break  # "crash" after the third page
     assert len(first_run) == 180
     rest = await collect(
-        ct.events.stream("Charged", 20260101, 20260102, batch_size=60, raw=True, resume_from=saved)
+        ct.events.stream("Charged", 20260101, 20260102, batch_size=60, resume_from=saved).raw()
     )
     assert canonical(first_run + rest) == seeded(fake, "Charged", 20260101, 20260102)
 
 
 async def test_a_bare_cursor_resumes_a_single_partition(fake: FakeCleverTap, ct: CleverTap) -> None:
     fake.seed_events("Charged", count=100, start=20260101, end=20260101)
-    stream = ct.events.stream("Charged", 20260101, 20260101, batch_size=30, raw=True)
+    stream = ct.events.stream("Charged", 20260101, 20260101, batch_size=30).raw()
     async with contextlib.aclosing(stream.pages()) as pages:
         first = await anext(pages)
     assert first.cursor is not None
     rest = await collect(
         ct.events.stream(
-            "Charged", 20260101, 20260101, batch_size=30, raw=True, resume_from=first.cursor
-        )
+            "Charged", 20260101, 20260101, batch_size=30, resume_from=first.cursor
+        ).raw()
     )
     assert canonical(first.records + rest) == seeded(fake, "Charged", 20260101, 20260101)
 
@@ -284,7 +279,7 @@ async def test_a_repeated_cursor_is_an_error_not_a_loop(aiohttp_server: Any) -> 
 
     async with scripted_export(aiohttp_server, export) as ct:
         seen: list[Any] = []
-        stream = ct.events.stream("X", 20260101, 20260101, raw=True)
+        stream = ct.events.stream("X", 20260101, 20260101).raw()
         with pytest.raises(PaginationError, match="repeated a cursor") as caught:
             await drain_pages(stream, seen)
     # c2's page names c2 again: it is withheld (a checkpoint at c2 would loop on resume)
@@ -299,9 +294,9 @@ async def test_parallel_partitions_deliver_every_record_once_inside_the_cap(
     fake.faults.inject("latency", seconds=0.01, path=EVENTS)
     pages = [
         p
-        async for p in ct.events.stream(
-            "Charged", 20260101, 20260107, batch_size=50, raw=True, parallel=3
-        ).pages()
+        async for p in ct.events.stream("Charged", 20260101, 20260107, batch_size=50, parallel=3)
+        .raw()
+        .pages()
     ]
     records = [r for p in pages for r in p.records]
     assert canonical(records) == seeded(fake, "Charged", 20260101, 20260107)
@@ -321,7 +316,7 @@ async def test_parallel_resume_covers_every_partition(fake: FakeCleverTap, ct: C
     fake.seed_events("Charged", count=700, start=20260101, end=20260105)
     first: list[dict[str, Any]] = []
     saved: Checkpoint | None = None
-    stream = ct.events.stream("Charged", 20260101, 20260105, batch_size=40, raw=True, parallel=3)
+    stream = ct.events.stream("Charged", 20260101, 20260105, batch_size=40, parallel=3).raw()
     async with contextlib.aclosing(stream.pages()) as pages:
         async for page in pages:
             first.extend(page.records)
@@ -332,8 +327,8 @@ async def test_parallel_resume_covers_every_partition(fake: FakeCleverTap, ct: C
     restored = Checkpoint.from_json(saved.to_json())
     rest = await collect(
         ct.events.stream(
-            "Charged", 20260101, 20260105, batch_size=40, raw=True, parallel=3, resume_from=restored
-        )
+            "Charged", 20260101, 20260105, batch_size=40, parallel=3, resume_from=restored
+        ).raw()
     )
     assert canonical(first + rest) == seeded(fake, "Charged", 20260101, 20260105)
 
@@ -474,9 +469,30 @@ async def test_partial_pages_with_cursor_and_a_bad_records_field(aiohttp_server:
 
     async with scripted_export(aiohttp_server, export) as ct:
         seen: list[Any] = []
-        stream = ct.events.stream("X", 20260101, 20260101, raw=True)
+        stream = ct.events.stream("X", 20260101, 20260101).raw()
         with pytest.raises(PaginationError, match="records is not a list") as caught:
             await drain_pages(stream, seen)
     assert [p.records[0]["ts"] for p in seen] == [20260101000000, 20260101000001]
     assert caught.value.checkpoint is not None
     assert caught.value.checkpoint.cursors == {"20260101-20260101": "c3%3D"}
+
+
+async def test_raw_true_still_works_and_says_to_use_raw(fake: FakeCleverTap, ct: CleverTap) -> None:
+    fake.seed_events("Charged", count=30, start=20260101, end=20260101)
+    with pytest.warns(DeprecationWarning, match=r"stream\(\.\.\.\)\.raw\(\)"):
+        old = ct.events.stream("Charged", 20260101, 20260101, raw=True)
+    new = ct.events.stream("Charged", 20260101, 20260101).raw()
+    old_records, new_records = await collect(old), await collect(new)
+    assert old_records == new_records
+    assert canonical(new_records) == seeded(fake, "Charged", 20260101, 20260101)
+    with pytest.warns(DeprecationWarning, match="raw=True"):
+        profiles = ct.profiles.stream("Charged", 20260101, 20260101, raw=True)
+    assert await collect(profiles) == await collect(
+        ct.profiles.stream("Charged", 20260101, 20260101).raw()
+    )
+
+
+async def test_profiles_export_runs_one_cursor(ct: CleverTap) -> None:
+    with pytest.raises(ValidationError, match="parallel must be 1") as caught:
+        ct.profiles.stream("Charged", 20260101, 20260102, parallel=2)
+    assert caught.value.field == "parallel"

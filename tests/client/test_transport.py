@@ -21,9 +21,9 @@ from clevertap_async import (
     RetryPolicy,
     ServerError,
 )
-from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
-from tests.conftest import BULLETIN, RecordingSleep
-from tests.conftest import BULLETIN_BODY as GOOD
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
+from tests.samples import BULLETIN
+from tests.samples import BULLETIN_BODY as GOOD
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ async def test_backoff_delays_are_slept_and_retry_after_is_honoured(
     fake.faults.inject("status", status=503, times=1, retry_after=7)
     fake.faults.inject("status", status=500, times=2)
     policy = RetryPolicy(initial_delay=1.0, max_delay=8.0, multiplier=2.0)
-    async with fake.client(retry=policy, _sleep=recording_sleep) as ct:
+    async with fake.client(retry=policy, sleep=recording_sleep) as ct:
         await ct.request("POST", BULLETIN, json=GOOD, idempotent=True)
     assert len(recording_sleep.delays) == 3
     first, second, third = recording_sleep.delays

@@ -78,5 +78,5 @@ async def test_an_answer_that_explains_nothing_is_undelivered_not_lost(aiohttp_s
         report = await ct.events.upload([{"identity": "a", "evtName": "E", "evtData": {}}])
     assert report.accepted == 0
     [undelivered] = report.undelivered
-    assert isinstance(undelivered.exception, UploadMismatchError)
-    assert "processed=0" in str(undelivered.exception)
+    assert isinstance(undelivered.error, UploadMismatchError)
+    assert "processed=0" in str(undelivered.error)

@@ -34,7 +34,7 @@ async def test_a_batch_waiting_for_a_slot_is_reported_not_sent(fake: FakeCleverT
         with pytest.raises(asyncio.CancelledError):
             await task
     assert report.total == len(pulled) == 20
-    assert all(isinstance(u.exception, UploadCancelledError) for u in report.undelivered)
+    assert all(isinstance(u.error, UploadCancelledError) for u in report.undelivered)
     assert [u.position for u in report.undelivered if u.maybe_applied] == list(range(10))
     assert [u.position for u in report.undelivered if not u.maybe_applied] == list(range(10, 20))
 

@@ -151,7 +151,7 @@ async def test_the_privacy_access_request_returns_the_subjects_events(
     async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         theirs = [
             e
-            async for e in ct.events.stream("Charged", 20260101, 20260131, raw=True)
+            async for e in ct.events.stream("Charged", 20260101, 20260131).raw()
             if e["profile"]["email"] == "user3@example.com"
         ]
     assert theirs

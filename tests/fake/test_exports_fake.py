@@ -252,9 +252,9 @@ def test_cli_seed_flags_seed_the_fake() -> None:
 
 
 async def test_the_oldest_cursors_are_forgotten_beyond_the_cap(
-    fake: FakeCleverTap, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    fake: FakeCleverTap, http: aiohttp.ClientSession
 ) -> None:
-    monkeypatch.setattr("clevertap_async.testing._exports.MAX_LIVE_CURSORS", 2)
+    fake.cursors.max_live = 2
     fake.known_events.add("Charged")
     first = await create(http, fake)
     second = await create(http, fake)

@@ -7,11 +7,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 
-from clevertap_async.testing import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FaultKind
-from tests.conftest import BULLETIN
-from tests.conftest import BULLETIN_BODY as GOOD
+from clevertap_async.testing import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_PASSCODE,
+    FakeCleverTap,
+    FakeState,
+    FaultKind,
+    RecordingSleep,
+)
+from tests.samples import BULLETIN
+from tests.samples import BULLETIN_BODY as GOOD
 
 HEADERS = {"X-CleverTap-Account-Id": DEFAULT_ACCOUNT_ID, "X-CleverTap-Passcode": DEFAULT_PASSCODE}
 
@@ -185,6 +193,35 @@ async def test_pytest_plugin_fixtures(
         business_event="E", name="N", properties={}, created_by="x@y.z"
     )
     assert fake_clevertap.bulletins[0]["c-by"] == "x@y.z"
+
+
+async def test_a_recording_sleep_takes_the_client_s_waits(fake_clevertap: FakeCleverTap) -> None:
+    fake_clevertap.faults.inject("status", status=503, times=2)
+    sleep = RecordingSleep()
+    async with fake_clevertap.client(sleep=sleep) as ct:
+        await ct.request("POST", BULLETIN, json=GOOD)
+    assert len(sleep.delays) == 2 and all(delay > 0 for delay in sleep.delays)
+
+
+async def test_reset_gives_back_a_fresh_state_clock_included(
+    fake_clevertap: FakeCleverTap,
+) -> None:
+    fake = fake_clevertap
+    fake.clock = lambda: 0.0
+    fake.count_partials = 3
+    fake.exports.not_ready = 2
+    fake.seed_events("Charged", count=5, start=20260101, end=20260101)
+    fake.faults.inject("status", status=503)
+    fake.reset()
+    fresh = FakeState.new(fake.seed, count_partials=1)
+    for field in attrs.fields(FakeState):
+        if field.name not in ("faults", "seeded", "cursors"):
+            assert getattr(fake, field.name) == getattr(fresh, field.name), field.name
+    assert (
+        fake.seeded.event_count("Charged") == 0 and fake.faults.decide("POST", "/").action is None
+    )
+    fake.seed_events("Charged", count=2, start=20260101, end=20260101)
+    assert fake.seeded.event_count("Charged") == 2  # seeding reaches the new store
 
 
 async def test_the_plugin_client_polls_counts_without_sleeping(

@@ -17,10 +17,11 @@ from clevertap_async import (
     ValidationError,
     Where,
 )
-from clevertap_async._converter import converter, to_wire
-from clevertap_async._exports import profiles_batch_size, time_zone, where_body
+from clevertap_async._converter import converter, from_wire, to_wire
+from clevertap_async._exports import profiles_batch_size, time_zone
 from clevertap_async._pagination import Partition, partitions, resume
-from clevertap_async.models.exports import event_from_wire, parse_ts, profile_from_wire
+from clevertap_async._query import where_blocks
+from clevertap_async.models.exports import parse_ts
 
 EVENT = {
     "profile": {
@@ -103,7 +104,7 @@ def test_resume_drops_finished_partitions_and_continues_started_ones() -> None:
 
 def test_unknown_keys_land_in_extra_and_ts_is_read_in_the_zone() -> None:
     zone = ZoneInfo("America/New_York")
-    event = event_from_wire(EVENT, zone)
+    event = from_wire(EVENT, ExportedEvent, zone)
     assert event.ts == datetime(2015, 10, 23, 14, 4, 16, tzinfo=zone)
     assert event.raw_ts == 20151023140416
     assert event.extra == {"new_top_level_key": [1, 2]}
@@ -129,7 +130,7 @@ def test_the_converter_structures_exports_without_dropping_keys() -> None:
 
 
 def test_a_profile_with_email_nested_in_platform_info_keeps_it() -> None:
-    profile = profile_from_wire({"platformInfo": [{"platform": "iOS", "email": "a@b.co"}]})
+    profile = from_wire({"platformInfo": [{"platform": "iOS", "email": "a@b.co"}]}, ExportedProfile)
     assert profile.email is None and profile.platform_info[0]["email"] == "a@b.co"
 
 
@@ -150,8 +151,8 @@ def test_where_models_and_dicts_become_the_same_body() -> None:
         "common_profile_properties": {"geo_fields": [["India", "Maharashtra", "Mumbai"]]},
     }
     assert to_wire(where) == body
-    assert where_body(where) == where_body(body) == body
-    assert where_body(None) == {}
+    assert where_blocks(where) == where_blocks(body) == body
+    assert where_blocks(None) == {}
 
 
 @pytest.mark.parametrize(("asked", "sent"), [(1, 23), (23, 23), (50, 46), (5000, 4991)])

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clevertap_async import ValidationError, _query
+from clevertap_async._validation import positive
 from clevertap_async.resources.reports import _merge
 
 
@@ -53,3 +54,35 @@ def test_merge_concatenates_lists_and_adds_numbers() -> None:
         ]
     )
     assert merged == {"messages": [1, 2, 3], "total": 7, "note": "b"}
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ({"event_propertys": []}, "where.event_propertys"),
+        ({"to": 20260101}, "where.to"),
+        ({"event_properties": [{"name": "x", "value": float("nan")}]}, "where"),
+        (["event_properties"], "where"),
+    ],
+)
+def test_one_where_normaliser_refuses_the_same_things_for_every_query(
+    where: object, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _query.where_blocks(where)
+    assert caught.value.field is not None and caught.value.field.startswith(field)
+    with pytest.raises(ValidationError):
+        _query.event_query("E", 20260101, 20260102, where)
+
+
+def test_a_campaign_audience_may_carry_its_own_range() -> None:
+    audience = {"event_name": "E", "from": 20260101, "to": 20260102, "event_properties": []}
+    assert _query.where_blocks(audience, allow_range=True) == audience
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3", None])
+def test_one_positive_check_names_the_field(bad: object) -> None:
+    with pytest.raises(ValidationError, match="top_n must be a positive int") as caught:
+        positive(bad, "top_n")
+    assert caught.value.field == "top_n"
+    assert positive(2.5, "timeout", integer=False) == 2.5
