@@ -19,7 +19,13 @@ import orjson
 from yarl import URL
 
 from . import _limits
-from ._errors import APIFailure, MalformedResponseError, ValidationError, error_for_status
+from ._errors import (
+    APIFailure,
+    MalformedResponseError,
+    ResultNotReadyError,
+    ValidationError,
+    error_for_status,
+)
 
 REGION_HOSTS: Final[Mapping[str, str]] = {
     "eu1": "eu1.api.clevertap.com",
@@ -33,6 +39,9 @@ DEFAULT_REGION: Final = "eu1"
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 #: Concurrency family of every upload; other APIs are their own family, keyed by path.
 UPLOAD_FAMILY: Final = "upload"
+#: The texts the API uses to say a result (a campaign's report) is not computed yet: once with
+#: HTTP 200 "fail", once with HTTP 500. Recognised by body so the 500 is not retried as a fault.
+NOT_READY_TEXTS: Final = ("hasn't been completed", "has no result as of yet")
 QueryValue = str | int | float | bool
 
 
@@ -223,6 +232,8 @@ def decode_response(
 
     Raises:
         APIError: the subclass for an HTTP error status.
+        ResultNotReadyError: the body says the result is not computed yet (HTTP 200 or 500); not a
+            server fault, so the transport does not retry it.
         APIFailure: HTTP 2xx with ``"status": "fail"`` (unless allowed).
         MalformedResponseError: a 2xx body that is not a JSON object.
     """
@@ -232,6 +243,15 @@ def decode_response(
     except orjson.JSONDecodeError:
         data = None
     text = redact(body[:300].decode("utf-8", errors="replace"), secret)
+    if (status < 300 or status >= 500) and is_not_ready(data):
+        raise ResultNotReadyError(
+            redact(_error_message(data), secret),
+            status=status,
+            code=_error_code(data),
+            body=data,
+            method=method,
+            path=path,
+        )
     if status >= 300:
         message = _error_message(data) or text or f"HTTP {status}"
         raise error_for_status(status)(
@@ -263,6 +283,14 @@ def decode_response(
             path=path,
         )
     return data
+
+
+def is_not_ready(data: Any) -> bool:
+    """Say whether a decoded body is a "fail" saying its result is not computed yet."""
+    if not isinstance(data, dict) or data.get("status") != "fail":
+        return False
+    message = _error_message(data)
+    return any(text in message for text in NOT_READY_TEXTS)
 
 
 def _error_message(data: Any) -> str:

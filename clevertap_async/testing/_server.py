@@ -135,6 +135,9 @@ class FakeCleverTap:
         self.pending_counts: dict[int, PendingCount] = {}
         #: Campaigns by ID, as created.
         self.campaigns: dict[int, FakeCampaign] = {}
+        #: How unfinished campaigns' reports answer, taken in turn by new campaigns (set one
+        #: campaign's ``unfinished_form`` to choose for it): see ``UNFINISHED_FORMS``.
+        self.unfinished_report_forms: tuple[str, ...] = _campaigns.UNFINISHED_FORMS
         #: Messages accepted by ``/1/send/*.json``, each with its ``channel``.
         self.sends: list[dict[str, Any]] = []
         #: Seconds before a delete or demerge shows in exports and ``profile.json``.
@@ -240,6 +243,7 @@ class FakeCleverTap:
         self.message_reports.clear()
         self.pending_counts.clear()
         self.campaigns.clear()
+        self.unfinished_report_forms = _campaigns.UNFINISHED_FORMS
         self.sends.clear()
         self.visibility_delay = 0.0
         self.removed_profiles.clear()
