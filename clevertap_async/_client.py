@@ -197,6 +197,7 @@ class CleverTap:
         verbatim_params: Mapping[str, str] | None = None,
         json: Any = None,
         allow_fail_status: bool = False,
+        attempt_timeout: float | None = None,
     ) -> Any:
         """Send a request built by a resource (already validated); the resources' one way out."""
         body = None if json is None else _protocol.encode_json(json, what="body")
@@ -207,6 +208,7 @@ class CleverTap:
             verbatim_params=verbatim_params,
             body=body,
             allow_fail_status=allow_fail_status,
+            attempt_timeout=attempt_timeout,
         )
 
 

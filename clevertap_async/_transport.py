@@ -191,6 +191,7 @@ class Transport:
         body: bytes | None = None,
         allow_fail_status: bool = False,
         on_retry: Callable[[CleverTapError], None] | None = None,
+        attempt_timeout: float | None = None,
     ) -> Any:
         """Send one API request with retries and return its decoded JSON body.
 
@@ -203,6 +204,8 @@ class Transport:
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
             on_retry: told of each failed attempt that is about to be retried (uploads use it to
                 notice an answer lost after the server may have applied the request).
+            attempt_timeout: seconds for each attempt of this request, instead of the client's timeout
+                (message reports take minutes on long ranges).
 
         Raises:
             CleverTapError: the typed error of the last attempt when retries run out, or at once for
@@ -218,7 +221,7 @@ class Transport:
             retry_after: float | None = None
             try:
                 status, payload, retry_after = await self._attempt(
-                    session, method, path, url, headers, body, attempt, attempts
+                    session, method, path, url, headers, body, attempt, attempts, attempt_timeout
                 )
                 return _protocol.decode_response(
                     status,
@@ -256,8 +259,10 @@ class Transport:
         body: bytes | None,
         attempt: int,
         attempts: int,
+        attempt_timeout: float | None = None,
     ) -> tuple[int, bytes, float | None]:
         """Make one HTTP attempt inside the gates; return status, body and any Retry-After."""
+        seconds = self.timeout if attempt_timeout is None else attempt_timeout
         async with self._semaphore(_protocol.family_of(path)):
             # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
@@ -270,7 +275,7 @@ class Transport:
                     url,
                     data=body,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=self.timeout),
+                    timeout=aiohttp.ClientTimeout(total=seconds),
                     # A redirect would carry the passcode header to wherever it points.
                     allow_redirects=False,
                 ) as response:
@@ -286,7 +291,7 @@ class Transport:
                 ) from exc
             except TimeoutError as exc:
                 raise APITimeoutError(
-                    f"{method} {path}: no answer within {self.timeout:g}s",
+                    f"{method} {path}: no answer within {seconds:g}s",
                     method=method,
                     path=path,
                 ) from exc

@@ -19,6 +19,7 @@ client pointed at it (installed automatically as a pytest plugin).
 
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
+from ._messages import message as message_report
 from ._process import FakeServerProcess, fake_server_process
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, RecordedRequest
 
@@ -34,4 +35,5 @@ __all__ = [
     "FaultRule",
     "RecordedRequest",
     "fake_server_process",
+    "message_report",
 ]

@@ -1,4 +1,4 @@
-"""The fake's counts (§6.5, with the partial + ``req_id`` flow of §6.1), real-time counts, message reports.
+"""The fake's counts (§6.5, with the partial + ``req_id`` flow of §6.1) and real-time counts.
 
 Counts come from a simple, deterministic model the tests can steer: ``fake.daily_counts[event]`` is how
 many times the event happens each day, always by that many distinct profiles. A query answers
@@ -25,7 +25,6 @@ PROFILES = "/1/counts/profiles.json"
 TRENDS = "/1/counts/trends.json"
 TOP = "/1/counts/top.json"
 NOW = "/1/now.json"
-MESSAGE_REPORT = "/1/message/report.json"
 
 TREND_KEYS = {"daily": "%Y%m%d", "weekly": None, "monthly": "%Y%m"}
 NOW_SPLITS = {
@@ -50,13 +49,12 @@ class PendingCount:
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the counts, real-time and message-report endpoints."""
+    """Register the counts and real-time endpoints."""
     for path, compute in COMPUTE.items():
         handler = _count_handler(path, compute)
         app.router.add_post(path, handler)
         app.router.add_get(path, handler)
     app.router.add_post(NOW, now)
-    app.router.add_post(MESSAGE_REPORT, message_report)
 
 
 def _count_handler(
@@ -218,20 +216,3 @@ async def now(request: web.Request) -> web.Response:
 def _spread(total: int, buckets: tuple[str, ...]) -> dict[str, int]:
     share, rest = divmod(total, len(buckets))
     return {bucket: share + (n < rest) for n, bucket in enumerate(buckets)}
-
-
-async def message_report(request: web.Request) -> web.Response:
-    """Message reports: the stored ``fake.message_reports`` whose ``date`` is in range."""
-    fake = request.app[FAKE]
-    query = await _wire.read_date_query(request)
-    if isinstance(query, web.Response):
-        return query
-    body, low, high = query
-    channels = body.get("channel")
-    messages = [
-        message
-        for message in fake.message_reports
-        if low <= message.get("date", 0) <= high
-        and (not channels or message.get("channel") in channels)
-    ]
-    return _wire.json_response({"status": "success", "messages": messages})

@@ -22,7 +22,7 @@ import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _bulletins, _campaigns, _counts, _exports, _profile_admin, _uploads, _wire
+from . import _bulletins, _campaigns, _counts, _exports, _messages, _profile_admin, _uploads, _wire
 from ._campaigns import FakeCampaign
 from ._counts import PendingCount
 from ._exports import CursorTable, ExportSettings
@@ -130,8 +130,12 @@ class FakeCleverTap:
         self.top_values: dict[str, dict[str, dict[str, int]]] = {}
         #: Users active now, for ``/1/now.json``.
         self.realtime_count = 0
-        #: Message reports ``/1/message/report.json`` serves, each with a ``date`` (``YYYYMMDD``).
+        #: Message reports ``/1/message/report.json`` serves, keyed as the real API keys them, each
+        #: with its active days ``date`` .. ``end_date`` (``YYYYMMDD``): build them with
+        #: ``testing.message_report(...)``.
         self.message_reports: list[dict[str, Any]] = []
+        #: Seconds a message report takes per 30 days of range (the real API: about 26).
+        self.message_report_seconds = _messages.DEFAULT_SECONDS_PER_30_DAYS
         self.pending_counts: dict[int, PendingCount] = {}
         #: Campaigns by ID, as created.
         self.campaigns: dict[int, FakeCampaign] = {}
@@ -241,6 +245,7 @@ class FakeCleverTap:
         self.top_values.clear()
         self.realtime_count = 0
         self.message_reports.clear()
+        self.message_report_seconds = _messages.DEFAULT_SECONDS_PER_30_DAYS
         self.pending_counts.clear()
         self.campaigns.clear()
         self.unfinished_report_forms = _campaigns.UNFINISHED_FORMS
@@ -289,6 +294,7 @@ class FakeCleverTap:
         app[FAKE] = self
         _bulletins.add_routes(app)
         _counts.add_routes(app)
+        _messages.add_routes(app)
         _campaigns.add_routes(app)
         _profile_admin.add_routes(app)
         _uploads.add_routes(app)
