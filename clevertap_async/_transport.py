@@ -39,6 +39,9 @@ logger = logging.getLogger("clevertap_async")
 DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 Sleep = Callable[[float], Awaitable[None]]
+#: Told of every HTTP answer read: method, path, status, response headers, body (never the request's
+#: headers, so never the passcode). ``clevertap-async check --record`` keeps answers through it.
+AnswerHook = Callable[[str, str, int, Mapping[str, str], bytes], None]
 
 
 class Secret:
@@ -118,6 +121,8 @@ class Transport:
         self._exit_stack: AsyncExitStack | None = None
         self._closed = False
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        #: Called with each answer read, in order (see ``AnswerHook``).
+        self.answer_hooks: list[AnswerHook] = []
         self._global_limiter = AsyncLimiter(rate_limit, 1.0) if rate_limit else None
         self._path_limiters = {
             _limits.CAMPAIGN_CREATE_PATH: AsyncLimiter(_limits.CAMPAIGN_CREATE_PER_SECOND, 1.0)
@@ -282,6 +287,8 @@ class Transport:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     retry_after = _protocol.parse_retry_after(response.headers.get("Retry-After"))
+                    for hook in self.answer_hooks:
+                        hook(method, path, status, response.headers, payload)
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise CertificateError(
                     f"{method} {path}: TLS certificate verification failed for {exc.host}: "

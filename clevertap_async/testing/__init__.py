@@ -18,6 +18,8 @@ client pointed at it (installed automatically as a pytest plugin).
 """
 
 from ._campaigns import FakeCampaign
+from ._corpus import RecordedAnswer, load_corpus
+from ._corpus import replay as replay_answer
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._messages import message as message_report
 from ._process import FakeServerProcess, fake_server_process
@@ -33,7 +35,10 @@ __all__ = [
     "FaultInjector",
     "FaultKind",
     "FaultRule",
+    "RecordedAnswer",
     "RecordedRequest",
     "fake_server_process",
+    "load_corpus",
     "message_report",
+    "replay_answer",
 ]

@@ -357,6 +357,8 @@ class FakeCleverTap:
             return _wire.fail(rule.status, headers=headers)
         if rule.kind is FaultKind.DROP:
             return _drop(request)
+        if rule.kind is FaultKind.REPLY:
+            return _reply(rule)
         response = await _call(handler, request)
         if rule.kind is FaultKind.LOST_RESPONSE:
             return _drop(request)
@@ -368,6 +370,18 @@ async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
         return await handler(request)  # type: ignore[no-any-return]
     except web.HTTPException as exc:  # unknown path (404), wrong method (405): CleverTap's shape
         return _wire.fail(exc.status)
+
+
+def _reply(rule: FaultRule) -> web.Response:
+    body = rule.body if isinstance(rule.body, str) else orjson.dumps(rule.body).decode()
+    response = web.Response(status=rule.status, body=body.encode())
+    response.headers["Content-Type"] = _wire.CONTENT_TYPE
+    # Headers a recorded answer carries about its own framing would not describe this one.
+    framing = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+    for name, value in (rule.headers or {}).items():
+        if name.lower() not in framing:
+            response.headers[name] = value
+    return response
 
 
 def _drop(request: web.Request) -> web.StreamResponse:
