@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import CleverTapError, ConfigurationError, ValidationError
-from . import _count, _demo, _export, _fake_server, _import, _request
+from . import _check, _count, _demo, _export, _fake_server, _import, _request
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-_COMMANDS = (_export, _import, _count, _request, _fake_server, _demo)
+_COMMANDS = (_export, _import, _count, _request, _fake_server, _demo, _check)
 
 
 def build_parser() -> argparse.ArgumentParser:
