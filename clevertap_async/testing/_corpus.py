@@ -21,8 +21,9 @@ from a live account. One file::
 - ``{"raises": "<class>", ...attributes}``: the call raises that class (or a subclass); with
   ``"specific": "<class>"``, it must raise that more specific class once the package defines it;
 - ``{"returns": <value>}``: the call returns it; an object is matched attribute by attribute (or key
-  by key), ``"type"`` names the class, lists must match item by item, and ``{"$type": "int"}``
-  matches any value of that JSON type (``int``, ``str``, ``list``, ``dict``, ``bool``, ``null``).
+  by key), ``"type"`` names the class, ``"$value"`` compares the object itself (a count that is an
+  ``int`` with attributes), lists must match item by item, and ``{"$type": "int"}`` matches any
+  value of that JSON type (``int``, ``number``, ``str``, ``list``, ``dict``, ``bool``, ``null``).
 """
 
 from __future__ import annotations
@@ -212,12 +213,15 @@ def _value_mismatches(actual: Any, expected: Any, where: str) -> list[str]:
         kind = _JSON_TYPES[expected["$type"]]
         ok = isinstance(actual, kind) and not (kind is not bool and isinstance(actual, bool))
         return [] if ok else [f"{where}: {_short(actual)} is not {expected['$type']}"]
-    if isinstance(expected, dict) and not isinstance(actual, dict):
+    if isinstance(expected, dict) and not isinstance(actual, Mapping):
         problems = []
         for key, value in expected.items():
             if key == "type":
                 if type(actual).__name__ != value:
                     problems.append(f"{where}: a {type(actual).__name__}, expected a {value}")
+                continue
+            if key == "$value":
+                problems.extend(_value_mismatches(actual, value, where))
                 continue
             problems.extend(_value_mismatches(getattr(actual, key, None), value, f"{where}.{key}"))
         return problems
