@@ -29,6 +29,7 @@ from ._errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    RequestOutcomeUnknownError,
     ResponseTooLargeError,
     ResultNotReadyError,
     ServerError,
@@ -38,7 +39,8 @@ from ._errors import (
     ValidationError,
 )
 from ._pagination import Checkpoint, CursorStream, Page
-from ._protocol import REGION_HOSTS, Backoff
+from ._protocol import REGION_HOSTS
+from ._retry import RetryPolicy
 from ._writer import BatchWriter
 from .models import (
     BatchResult,
@@ -68,7 +70,6 @@ __all__ = [
     "APIFailure",
     "APITimeoutError",
     "AuthenticationError",
-    "Backoff",
     "BadRequestError",
     "BatchResult",
     "BatchWriter",
@@ -100,8 +101,10 @@ __all__ = [
     "RateLimitError",
     "Recipients",
     "RejectedRecord",
+    "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
     "ResultNotReadyError",
+    "RetryPolicy",
     "ServerError",
     "UndeliveredRecord",
     "UploadCancelledError",
@@ -112,3 +115,19 @@ __all__ = [
     "Where",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Backoff stays importable for a release, with a warning: RetryPolicy replaced it.
+    if name == "Backoff":
+        import warnings
+
+        from ._protocol import Backoff
+
+        warnings.warn(
+            "clevertap_async.Backoff is deprecated; use clevertap_async.RetryPolicy",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return Backoff
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

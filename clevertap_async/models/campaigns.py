@@ -1,4 +1,4 @@
-"""Campaign inputs and results (clevertap-api.md §7.5)."""
+"""Campaign inputs and results: recipients, a created campaign, an estimate, a report."""
 
 from __future__ import annotations
 

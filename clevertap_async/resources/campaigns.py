@@ -1,4 +1,4 @@
-"""Campaigns: create, estimate, list, report, stop, and messages sent to named users (§7.5)."""
+"""Campaigns: create, estimate, list, report, stop, and messages sent to named users."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class Campaigns(Resource):
                 ``webhook`` (the ``target_mode``).
             content: the message: push and webpush need ``title`` and ``body``; email ``subject``,
                 ``body`` and ``sender_name``; SMS ``body``.
-            where: the audience as an event query (§6.7), a mapping or an attrs model; ``from`` and
+            where: the audience as an event query, a mapping or an attrs model; ``from`` and
                 ``to`` may be ``datetime.date`` values.
             segment: the audience as a segment (``"all"``) instead of ``where``. Without ``where``
                 and ``segment`` the campaign goes to the whole user base.
@@ -117,7 +117,9 @@ class Campaigns(Resource):
             labels=labels,
             provider_nick_name=provider_nick_name,
         )
-        return _created(await self._client._request("POST", CREATE_PATH, json=body))
+        # Not safe to repeat: a second attempt after a lost answer could create a second campaign.
+        answer = await self._request("POST", CREATE_PATH, json=body, idempotent=False)
+        return _created(answer)
 
     async def estimate(
         self,
@@ -165,7 +167,7 @@ class Campaigns(Resource):
             devices=devices,
         )
         body["estimate_only"] = True
-        answer = await self._client._request("POST", CREATE_PATH, json=body)
+        answer = await self._request("POST", CREATE_PATH, json=body)
         estimates = answer.get("estimates")
         return CampaignEstimate(
             estimates=estimates if isinstance(estimates, dict) else {},
@@ -198,7 +200,7 @@ class Campaigns(Resource):
         first, last = _query.date_range(start, end)
         answers = await asyncio.gather(
             *(
-                self._client._request(
+                self._request(
                     "POST", LIST_PATH, json={"from": _query.yyyymmdd(a), "to": _query.yyyymmdd(b)}
                 )
                 for a, b in _query.windows(first, last, LIST_WINDOW_DAYS)
@@ -241,7 +243,7 @@ class Campaigns(Resource):
         """
         body = {"id": _campaign_id(campaign_id)}
         try:
-            answer = await self._client._request("POST", REPORT_PATH, json=body)
+            answer = await self._request("POST", REPORT_PATH, json=body)
         except (ResultNotReadyError, ConflictError) as pending:
             return CampaignReport(
                 id=body["id"], completed=False, message=pending.message, status=pending.status
@@ -269,7 +271,7 @@ class Campaigns(Resource):
             ValidationError: a bad ID; nothing was sent.
             APIError: the server refused (an unknown ID, for instance).
         """
-        await self._client._request("POST", STOP_PATH, json={"id": _campaign_id(campaign_id)})
+        await self._request("POST", STOP_PATH, json={"id": _campaign_id(campaign_id)})
 
     async def send(
         self,
@@ -311,7 +313,7 @@ class Campaigns(Resource):
         _optional(body, tag_group=tag_group, provider_nick_name=provider_nick_name)
         _optional_flag(body, "respect_frequency_caps", respect_frequency_caps)
         path = SEND_PATH.format(channel=channel)
-        result: dict[str, Any] = await self._client._request("POST", path, json=body)
+        result: dict[str, Any] = await self._request("POST", path, json=body, idempotent=False)
         return result
 
 

@@ -1,4 +1,4 @@
-"""Analytics reports: trends, top property values, real-time users and message reports (§6.5, §6.6).
+"""Analytics reports: trends, top property values, real-time users and message reports.
 
 These live together because a CleverTap user finds them together, under the dashboard's analytics;
 the plain event and profile counts stay on ``ct.events`` and ``ct.profiles``, where the design put them.
@@ -89,7 +89,7 @@ class Reports(Resource):
             groups: up to 5 of your own keys, each mapped to ``daily``, ``weekly`` or ``monthly``.
             unique: count profiles instead of events.
             sum_event_prop: sum this integer event property instead of counting.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -111,7 +111,7 @@ class Reports(Resource):
             body["unique"] = True
         if sum_event_prop is not None:
             body["sum_event_prop"] = _validation.required_text(sum_event_prop, "sum_event_prop")
-        answer = await run_count_query(self._client, TRENDS_PATH, body, polling)
+        answer = await run_count_query(self._requester, TRENDS_PATH, body, polling)
         return {key: answer.get(key) or {} for key in body["groups"]}
 
     async def top(
@@ -141,7 +141,7 @@ class Reports(Resource):
             groups: your own keys, each mapped to ``{"property_type", "name", "top_n"?, "order"?}``;
                 ``property_type`` is one of the API's (``event_properties``, ``profile_fields``...),
                 ``order`` is ``asc`` or ``desc``.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -154,7 +154,7 @@ class Reports(Resource):
         """
         body = _query.event_query(event_name, start, end, where)
         body["groups"] = {key: _top_group(key, spec) for key, spec in _groups(groups).items()}
-        answer = await run_count_query(self._client, TOP_PATH, body, polling)
+        answer = await run_count_query(self._requester, TOP_PATH, body, polling)
         return {key: answer.get(key) or {} for key in body["groups"]}
 
     async def realtime(self, *splits: str) -> RealtimeCounts:
@@ -180,7 +180,7 @@ class Reports(Resource):
             _validation.one_of(split, frozenset(REALTIME_SPLITS), "splits"): True
             for split in splits
         }
-        answer = await self._client._request("POST", REALTIME_PATH, json=body)
+        answer = await self._request("POST", REALTIME_PATH, json=body)
         ts = answer.get("last_processed_ts")
         return RealtimeCounts(
             count=count_of(answer, REALTIME_PATH),
@@ -262,7 +262,7 @@ class Reports(Resource):
         ]
         answers = await asyncio.gather(
             *(
-                self._client._request(
+                self._request(
                     "POST", MESSAGE_REPORT_PATH, json=request, attempt_timeout=attempt_timeout
                 )
                 for request in requests

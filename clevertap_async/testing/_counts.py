@@ -1,4 +1,4 @@
-"""The fake's counts (§6.5, with the partial + ``req_id`` flow of §6.1) and real-time counts.
+"""The fake's counts (with the partial + ``req_id`` flow) and real-time counts.
 
 Counts come from a simple, deterministic model the tests can steer: ``fake.daily_counts[event]`` is how
 many times the event happens each day, always by that many distinct profiles. A query answers

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap, RecordedAnswer, load_corpus, replay_answer
+from clevertap_async.testing import (
+    NO_WAIT_RETRIES,
+    FakeCleverTap,
+    RecordedAnswer,
+    load_corpus,
+    replay_answer,
+)
 from clevertap_async.testing._corpus import mismatches, run_call
 from tests.cli.test_cli import PASSCODE, fake_env, run_cli
 
@@ -65,7 +70,7 @@ async def test_recorded_answers_replay_as_they_were_seen(
     code, _, _ = await run_cli("check", *DAY, "--record", str(tmp_path), env=fake_env(fake))
     assert code == 0
     fake.reset()
-    async with fake.client(backoff=NO_BACKOFF) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         for answer in load_corpus(tmp_path):
             replay_answer(fake, answer)
             assert mismatches(await run_call(ct, answer.call), answer.expect) == [], answer.path

@@ -15,9 +15,8 @@ from clevertap_async import (
     Recipients,
     ValidationError,
 )
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.models import CampaignEstimate
-from clevertap_async.testing import FakeCampaign, FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCampaign, FakeCleverTap
 
 RESULT = "/1/targets/result.json"
 
@@ -91,7 +90,7 @@ async def test_the_fake_has_no_invented_estimate_endpoint(
 async def test_every_unfinished_report_form_is_not_completed_after_one_request(
     fake: FakeCleverTap, form: str, status: int, message: str
 ) -> None:
-    async with fake.client(backoff=NO_BACKOFF, max_retries=3) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         created = await ct.campaigns.create(name="N", content=PUSH)
         assert created.id is not None
         fake.campaigns[created.id].unfinished_form = form

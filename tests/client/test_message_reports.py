@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from clevertap_async import APITimeoutError, CleverTap, ValidationError
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap, message_report
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, message_report
 
 PATH = "/1/message/report.json"
 
@@ -82,7 +81,7 @@ async def test_a_short_range_is_one_request(quick: FakeCleverTap, ct: CleverTap)
 async def impatient(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
     """A client whose general timeout is shorter than one message-report window takes."""
     fake.message_report_seconds = 0.6  # 0.3 s for a 15-day window
-    async with fake.client(backoff=NO_BACKOFF, timeout=0.1, max_retries=3) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=0.1) as client:
         yield client
 
 

@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 
 from clevertap_async import CleverTap
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap, RecordedAnswer, load_corpus, replay_answer
+from clevertap_async.testing import (
+    NO_WAIT_RETRIES,
+    FakeCleverTap,
+    RecordedAnswer,
+    load_corpus,
+    replay_answer,
+)
 from clevertap_async.testing._corpus import mismatches, run_call
 
 CORPUS = Path(__file__).parents[1] / "recorded"
@@ -24,7 +29,7 @@ async def _no_wait(seconds: float) -> None:
 @pytest.fixture
 async def patient_ct(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
     """Retries and polls without waiting, so a replayed answer is met exactly as the API gave it."""
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=_no_wait) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=_no_wait) as client:
         yield client
 
 
