@@ -252,17 +252,9 @@ def decode_response(
     except orjson.JSONDecodeError:
         data = None
     text = redact(body[:300].decode("utf-8", errors="replace"), secret)
-    if (status < 300 or status >= 500) and is_not_ready(data):
-        raise ResultNotReadyError(
-            redact(_error_message(data), secret),
-            status=status,
-            code=_error_code(data),
-            body=data,
-            method=method,
-            path=path,
-            headers=error_headers(headers, secret),
-        )
-    if status >= 300:
+    # A result not computed yet is said with HTTP 200 or 500; either way it is an answer, not a fault.
+    not_ready = (status < 300 or status >= 500) and is_not_ready(data)
+    if status >= 300 and not not_ready:
         kept = error_headers(headers, secret)
         message = _error_message(data) or text or f"HTTP {status}"
         cls = error_for_status(status)
@@ -291,8 +283,8 @@ def decode_response(
             path=path,
             headers=error_headers(headers, secret),
         )
-    if data.get("status") == "fail" and not allow_fail_status:
-        raise APIFailure(
+    if not_ready or (data.get("status") == "fail" and not allow_fail_status):
+        raise (ResultNotReadyError if not_ready else APIFailure)(
             redact(_error_message(data) or "request failed", secret),
             status=status,
             code=_error_code(data),
