@@ -22,6 +22,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from . import _limits, _protocol
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -82,6 +83,8 @@ class Transport:
         session: an aiohttp session to use (never closed here), or None to own one.
         max_response_bytes: the largest body accepted; a larger one is refused unread.
         sleep: the coroutine used to wait (tests pass one that does not sleep for real).
+        coordinator: hands out the slots of the caps (bound here to the account and the caps above);
+            None for this process's own caps.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Sleep = asyncio.sleep,
+        coordinator: Coordinator | None = None,
     ):
         self.base_url = base_url
         self.account_id = account_id
@@ -113,7 +117,9 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._exit_stack: AsyncExitStack | None = None
         self._closed = False
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._coordinator = (coordinator or LocalCoordinator()).bind(
+            account_id, upload_concurrency=upload_concurrency, query_concurrency=query_concurrency
+        )
         #: Called with each answer read, in order (see ``AnswerHook``).
         self.answer_hooks: list[AnswerHook] = []
         self._global_limiter = AsyncLimiter(rate_limit, 1.0) if rate_limit else None
@@ -162,17 +168,6 @@ class Transport:
                 f"the CleverTap client is {state}: use it inside `async with CleverTap(...) as ct:`"
             )
         return self._session
-
-    def _semaphore(self, family: str) -> asyncio.Semaphore:
-        semaphore = self._semaphores.get(family)
-        if semaphore is None:
-            size = (
-                self.upload_concurrency
-                if family == _protocol.UPLOAD_FAMILY
-                else self.query_concurrency
-            )
-            semaphore = self._semaphores[family] = asyncio.Semaphore(size)
-        return semaphore
 
     async def sleep(self, seconds: float) -> None:
         """Wait on the transport's clock (the injected one in tests): every wait in the client."""
@@ -307,7 +302,7 @@ class Transport:
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Make one HTTP attempt inside the gates; return the status, the body and the headers."""
         seconds = self.timeout if attempt_timeout is None else attempt_timeout
-        async with self._semaphore(_protocol.family_of(path)):
+        async with self._coordinator.acquire(_protocol.family_of(path)) as slot:
             # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
                 if limiter is not None:
@@ -328,6 +323,7 @@ class Transport:
                     response_headers = response.headers
                     for hook in self.answer_hooks:
                         hook(method, path, status, response_headers, payload)
+                slot.answered(status)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise _connection_error(exc, method, path, seconds) from exc
         logger.debug(
