@@ -21,6 +21,7 @@
     │   ├── RateLimitError                       429 "Too many concurrent requests"
     │   ├── ServerError                          5xx
     │   ├── APIFailure                           HTTP 2xx with "status": "fail" in the body
+    │   │   └── ResultNotReadyError               a result not computed yet (HTTP 200 or 500; not retried)
     │   └── MalformedResponseError               a body that is not the JSON object the API sends
     │       └── ResponseTooLargeError            a body over max_response_bytes, refused unread
     ├── PaginationError                          a cursor flow that cannot go on
@@ -68,6 +69,7 @@ __all__ = [
     "RateLimitError",
     "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
+    "ResultNotReadyError",
     "ServerError",
     "UnknownEventError",
     "UploadCancelledError",
@@ -254,6 +256,16 @@ class ServerError(APIError):
 
 class APIFailure(APIError):
     """HTTP 2xx whose body says ``"status": "fail"``: CleverTap's way of reporting many errors."""
+
+
+class ResultNotReadyError(APIFailure):
+    """The server answered that the result asked for does not exist yet (a campaign still running).
+
+    The API says so in two ways: HTTP 200 ``{"status": "fail", "error": "This target hasn't been
+    completed"}`` and HTTP 500 ``{"status": "fail", "error": "This target has no result as of yet",
+    "code": 500}``. Neither is a server fault, so neither is retried: asking again at once would get
+    the same answer. ``ct.campaigns.report`` turns it into ``CampaignReport(completed=False)``.
+    """
 
 
 class MalformedResponseError(APIError):

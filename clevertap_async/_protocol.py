@@ -27,6 +27,7 @@ from ._errors import (
     ExportNotAllowedError,
     MalformedResponseError,
     RateLimitError,
+    ResultNotReadyError,
     UnknownEventError,
     ValidationError,
     error_for_status,
@@ -47,6 +48,9 @@ HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 UNSAFE_METHODS: Final = frozenset({"POST", "PATCH"})
 #: Concurrency family of every upload; other APIs are their own family, keyed by path.
 UPLOAD_FAMILY: Final = "upload"
+#: The texts the API uses to say a result (a campaign's report) is not computed yet: once with
+#: HTTP 200 "fail", once with HTTP 500. Recognised by body so the 500 is not retried as a fault.
+NOT_READY_TEXTS: Final = ("hasn't been completed", "has no result as of yet")
 QueryValue = str | int | float | bool
 
 
@@ -242,6 +246,8 @@ def decode_response(
 
     Raises:
         APIError: the subclass for an HTTP error status.
+        ResultNotReadyError: the body says the result is not computed yet (HTTP 200 or 500); not a
+            server fault, so the transport does not retry it.
         APIFailure: HTTP 2xx with ``"status": "fail"`` (unless allowed).
         MalformedResponseError: a 2xx body that is not a JSON object.
     """
@@ -251,7 +257,9 @@ def decode_response(
     except orjson.JSONDecodeError:
         data = None
     text = redact(body[:300].decode("utf-8", errors="replace"), secret)
-    if status >= 300:
+    # A result not computed yet is said with HTTP 200 or 500; either way it is an answer, not a fault.
+    not_ready = (status < 300 or status >= 500) and is_not_ready(data)
+    if status >= 300 and not not_ready:
         message = redact(_error_message(data) or text or f"HTTP {status}", secret)
         raise api_error(
             status,
@@ -274,8 +282,8 @@ def decode_response(
             path=path,
             headers=error_headers(headers, secret),
         )
-    if data.get("status") == "fail" and not allow_fail_status:
-        raise APIFailure(
+    if not_ready or (data.get("status") == "fail" and not allow_fail_status):
+        raise (ResultNotReadyError if not_ready else APIFailure)(
             redact(_error_message(data) or "request failed", secret),
             status=status,
             code=_error_code(data),
@@ -285,6 +293,14 @@ def decode_response(
             headers=error_headers(headers, secret),
         )
     return data
+
+
+def is_not_ready(data: Any) -> bool:
+    """Say whether a decoded body is a "fail" saying its result is not computed yet."""
+    if not isinstance(data, dict) or data.get("status") != "fail":
+        return False
+    message = _error_message(data)
+    return any(text in message for text in NOT_READY_TEXTS)
 
 
 def error_headers(headers: Mapping[str, str] | None, secret: str) -> dict[str, str]:

@@ -43,6 +43,7 @@ class Requester(Protocol):
         allow_fail_status: bool = False,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
+        attempt_timeout: float | None = None,
     ) -> Any:
         """Send one request, retried as the policy says, and return its decoded JSON body.
 
@@ -57,6 +58,7 @@ class Requester(Protocol):
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
             retry: the policy for this request (default: :attr:`retry`).
             on_retry: told of each failed attempt that is about to be retried.
+            attempt_timeout: seconds for each attempt, instead of the client's timeout.
 
         Raises:
             CleverTapError: the typed error of the last attempt.

@@ -40,6 +40,9 @@ logger = logging.getLogger("clevertap_async")
 DEFAULT_MAX_RESPONSE_BYTES = _defaults.MAX_RESPONSE_BYTES
 
 Sleep = Callable[[float], Awaitable[None]]
+#: Told of every HTTP answer read: method, path, status, response headers, body (never the request's
+#: headers, so never the passcode). ``clevertap-async check --record`` keeps answers through it.
+AnswerHook = Callable[[str, str, int, Mapping[str, str], bytes], None]
 
 
 class Secret:
@@ -117,6 +120,8 @@ class Transport:
         self._coordinator = (coordinator or LocalCoordinator()).bind(
             account_id, upload_concurrency=upload_concurrency, query_concurrency=query_concurrency
         )
+        #: Called with each answer read, in order (see ``AnswerHook``).
+        self.answer_hooks: list[AnswerHook] = []
         self._global_limiter = AsyncLimiter(rate_limit, 1.0) if rate_limit else None
         self._path_limiters = {
             _limits.CAMPAIGN_CREATE_PATH: AsyncLimiter(_limits.CAMPAIGN_CREATE_PER_SECOND, 1.0)
@@ -200,6 +205,7 @@ class Transport:
         allow_fail_status: bool = False,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
+        attempt_timeout: float | None = None,
     ) -> Any:
         """Send one API request, retried as the policy says, and return its decoded JSON body.
 
@@ -215,6 +221,8 @@ class Transport:
             retry: the policy for this request (default: the transport's).
             on_retry: told of each failed attempt that is about to be retried (uploads use it to
                 notice an answer lost after the server may have applied the request).
+            attempt_timeout: seconds for each attempt of this request, instead of the client's timeout
+                (message reports take minutes on long ranges).
 
         Raises:
             CleverTapError: the typed error of the last attempt when the policy stops, at once for
@@ -241,6 +249,7 @@ class Transport:
                     headers,
                     body,
                     f"{attempt + 1}/{policy.max_retries + 1}",
+                    attempt_timeout,
                 )
                 retry_after = _protocol.parse_retry_after(response_headers.get("Retry-After"))
                 return _protocol.decode_response(
@@ -289,8 +298,10 @@ class Transport:
         headers: dict[str, str],
         body: bytes | None,
         attempt: str,
+        attempt_timeout: float | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Make one HTTP attempt inside the gates; return the status, the body and the headers."""
+        seconds = self.timeout if attempt_timeout is None else attempt_timeout
         async with self._coordinator.acquire(_protocol.family_of(path)) as slot:
             # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
@@ -303,16 +314,18 @@ class Transport:
                     url,
                     data=body,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=self.timeout),
+                    timeout=aiohttp.ClientTimeout(total=seconds),
                     # A redirect would carry the passcode header to wherever it points.
                     allow_redirects=False,
                 ) as response:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     response_headers = response.headers
+                    for hook in self.answer_hooks:
+                        hook(method, path, status, response_headers, payload)
                 slot.answered(status)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                raise _connection_error(exc, method, path, self.timeout) from exc
+                raise _connection_error(exc, method, path, seconds) from exc
         logger.debug(
             "%s %s attempt %s -> HTTP %d in %.1f ms (%d bytes)",
             method,

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from .._errors import CleverTapError, ConfigurationError, ValidationError
-from . import _count, _demo, _export, _fake_server, _import, _request
+from . import _check, _count, _demo, _export, _fake_server, _import, _request
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
@@ -27,7 +27,7 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 #: A stop by signal exits 128 + its number, as a shell reports a process the signal killed.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-_COMMANDS = (_export, _import, _count, _request, _fake_server, _demo)
+_COMMANDS = (_export, _import, _count, _request, _fake_server, _demo, _check)
 
 
 class HelpFormatter(argparse.HelpFormatter):

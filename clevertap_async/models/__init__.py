@@ -1,7 +1,7 @@
 """Typed models with snake_case fields, for what the API takes and returns (the converter maps names)."""
 
 from .bulk import BulkResult, ChunkResult
-from .campaigns import CampaignCreated, CampaignReport, Recipients
+from .campaigns import CampaignCreated, CampaignEstimate, CampaignReport, Recipients
 from .counts import CountResult, RealtimeCounts
 from .exports import ExportedEvent, ExportedProfile
 from .privacy import DeletionOutcome, DeletionStatus, PrivacyAccessResult
@@ -13,6 +13,7 @@ __all__ = [
     "BatchResult",
     "BulkResult",
     "CampaignCreated",
+    "CampaignEstimate",
     "CampaignReport",
     "ChunkResult",
     "Condition",

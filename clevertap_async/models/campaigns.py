@@ -1,7 +1,8 @@
-"""Campaign inputs and results (``/1/targets/*.json``, ``/1/send/*.json``)."""
+"""Campaign inputs and results: recipients, a created campaign, an estimate, a report."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,10 +47,10 @@ class Recipients:
 
 @attrs.frozen
 class CampaignCreated:
-    """The answer to creating (or estimating) a campaign.
+    """The answer to creating a campaign.
 
     Attributes:
-        id: the new campaign's ID; None for an estimate, which creates nothing.
+        id: the new campaign's ID (None only if the server sent none).
         estimates: the estimated reach per platform (``android``, ``ios``, ``web``...).
     """
 
@@ -58,17 +59,55 @@ class CampaignCreated:
 
 
 @attrs.frozen
+class CampaignEstimate:
+    """The estimated reach of a campaign that was not created (``estimate_only``).
+
+    Attributes:
+        estimates: the estimated reach per platform (``android``, ``ios``, ``web``...).
+        extra: any other fields of the answer, kept as the server sent them.
+    """
+
+    estimates: dict[str, int] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def total(self) -> int:
+        """The estimated reach summed over platforms."""
+        return sum(value for value in self.estimates.values() if isinstance(value, int))
+
+    @property
+    def id(self) -> None:
+        """Always None: an estimate creates nothing (deprecated).
+
+        Kept from when estimates were returned as ``CampaignCreated(id=None)``.
+        """
+        warnings.warn(
+            "CampaignEstimate.id is always None and will be removed; an estimate creates no "
+            "campaign",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return None
+
+
+@attrs.frozen
 class CampaignReport:
     """A campaign's report, or the fact that it is not ready yet.
+
+    The API says "not ready" in four ways (HTTP 200 "fail", HTTP 500 "no result as of yet", HTTP 200
+    "success" with an error and no result, HTTP 409); each becomes ``completed=False`` after one
+    request.
 
     Attributes:
         id: the campaign's ID.
         completed: False while the campaign has not completed (the API then has no figures).
         result: the metrics (``sent``, ``clicked``...) once completed; empty before.
         message: the server's explanation when not completed.
+        status: the HTTP status of the answer.
     """
 
     id: int
     completed: bool
     result: dict[str, Any] = attrs.field(factory=dict)
     message: str | None = None
+    status: int = 200

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from .. import _query, _validation
-from .._errors import APIFailure, ValidationError
-from ..models.campaigns import CampaignCreated, CampaignReport, Recipients
+from .._errors import ConflictError, ResultNotReadyError, ValidationError
+from ..models.campaigns import CampaignCreated, CampaignEstimate, CampaignReport, Recipients
 from ._base import Resource
 
 CREATE_PATH = "/1/targets/create.json"
@@ -18,7 +19,7 @@ REPORT_PATH = "/1/targets/result.json"
 STOP_PATH = "/1/targets/stop.json"
 SEND_PATH = "/1/send/{channel}.json"
 
-Channel = Literal["push", "email", "sms", "webpush", "whatsapp"]
+Channel = Literal["push", "email", "sms", "webpush", "whatsapp", "webhook"]
 SendChannel = Literal["push", "email", "sms", "webpush"]
 
 #: The content fields each channel documents as required (WhatsApp's are not documented).
@@ -28,6 +29,7 @@ REQUIRED_CONTENT: dict[str, tuple[str, ...]] = {
     "sms": ("body",),
     "webpush": ("title", "body"),
     "whatsapp": (),
+    "webhook": (),
 }
 SEND_CHANNELS = frozenset({"push", "email", "sms", "webpush"})
 PUSH_DEVICES = frozenset({"android", "ios", "windows"})
@@ -40,9 +42,10 @@ RECIPIENT_KEYS = {
     "gpids": "GPID",
 }
 _WHEN = re.compile(r"^\d{8} \d{2}:\d{2}$")
-_NOT_COMPLETED = "hasn't been completed"
+#: ``targets/list.json`` is built for ranges of at most this many days; longer ones are sliced.
+LIST_WINDOW_DAYS = 31
 
-When = Literal["now"] | str | datetime
+When = Literal["now"] | str | datetime | Mapping[str, Any]
 
 
 class Campaigns(Resource):
@@ -52,7 +55,7 @@ class Campaigns(Resource):
         self,
         *,
         name: str,
-        channel: Channel,
+        channel: Channel = "push",
         content: Mapping[str, Any],
         where: object = None,
         segment: str | None = None,
@@ -62,7 +65,7 @@ class Campaigns(Resource):
         labels: Iterable[str] | None = None,
         provider_nick_name: str | None = None,
     ) -> CampaignCreated:
-        """Create a campaign for an audience (``where`` or ``segment``, never both).
+        """Create a campaign for an audience (``where`` or ``segment``, never both; neither: everyone).
 
         The client holds creation to one request per second, the API's documented rate.
 
@@ -79,14 +82,17 @@ class Campaigns(Resource):
 
         Args:
             name: the campaign's name.
-            channel: ``push``, ``email``, ``sms``, ``webpush`` or ``whatsapp`` (the ``target_mode``).
+            channel: ``push`` (the default), ``email``, ``sms``, ``webpush``, ``whatsapp`` or
+                ``webhook`` (the ``target_mode``).
             content: the message: push and webpush need ``title`` and ``body``; email ``subject``,
                 ``body`` and ``sender_name``; SMS ``body``.
             where: the audience as an event query, a mapping or an attrs model; ``from`` and
                 ``to`` may be ``datetime.date`` values.
-            segment: the audience as a segment (``"all"``) instead of ``where``.
+            segment: the audience as a segment (``"all"``) instead of ``where``. Without ``where``
+                and ``segment`` the campaign goes to the whole user base.
             when: ``"now"``, ``"YYYYMMDD HH:MM"`` or a naive datetime, both in the account's time
-                zone.
+                zone, or the API's object form, e.g. ``{"type": "later", "delivery_date_time":
+                ["20260201 10:00"]}``, sent as given.
             devices: for push: ``android``, ``ios``, ``windows``.
             respect_frequency_caps: whether the account's frequency caps apply.
             labels: labels to file the campaign under.
@@ -119,31 +125,33 @@ class Campaigns(Resource):
         self,
         *,
         name: str,
-        channel: Channel,
+        channel: Channel = "push",
         content: Mapping[str, Any],
         where: object = None,
         segment: str | None = None,
         devices: Iterable[str] | None = None,
-    ) -> CampaignCreated:
-        """Estimate a campaign's reach without creating it (``estimate_only``).
+    ) -> CampaignEstimate:
+        """Estimate a campaign's reach without creating it.
+
+        The API has no estimate endpoint: this is a create request with ``estimate_only: true``.
 
         Example::
 
             reach = await ct.campaigns.estimate(
                 name="probe", channel="sms", content={"body": "hi"}, segment="all"
             )
-            print(reach.estimates)
+            print(reach.estimates, reach.total)
 
         Args:
             name: the campaign's name (required by the API even for an estimate).
             channel: as for :meth:`create`.
             content: as for :meth:`create`.
             where: the audience as an event query, or
-            segment: the audience as a segment.
+            segment: the audience as a segment (neither: the whole user base).
             devices: for push: ``android``, ``ios``, ``windows``.
 
         Returns:
-            The estimated reach per platform; ``id`` is None.
+            The estimated reach per platform.
 
         Raises:
             ValidationError: a missing or malformed field; nothing was sent.
@@ -160,10 +168,17 @@ class Campaigns(Resource):
         )
         body["estimate_only"] = True
         answer = await self._request("POST", CREATE_PATH, json=body)
-        return CampaignCreated(id=None, estimates=_created(answer).estimates)
+        estimates = answer.get("estimates")
+        return CampaignEstimate(
+            estimates=estimates if isinstance(estimates, dict) else {},
+            extra={k: v for k, v in answer.items() if k not in ("status", "estimates", "id")},
+        )
 
     async def list(self, start: _query.DateLike, end: _query.DateLike) -> list[dict[str, Any]]:
         """List the campaigns whose start time falls between two days (both included).
+
+        The API is built for ranges of up to 31 days, so a longer range is sent as 31-day windows
+        and the answers are joined in date order (a campaign listed twice is kept once).
 
         Example::
 
@@ -183,13 +198,32 @@ class Campaigns(Resource):
             APIError: the server refused the request.
         """
         first, last = _query.date_range(start, end)
-        body = {"from": _query.yyyymmdd(first), "to": _query.yyyymmdd(last)}
-        answer = await self._request("POST", LIST_PATH, json=body)
-        targets = answer.get("targets")
-        return list(targets) if isinstance(targets, list) else []
+        answers = await asyncio.gather(
+            *(
+                self._request(
+                    "POST", LIST_PATH, json={"from": _query.yyyymmdd(a), "to": _query.yyyymmdd(b)}
+                )
+                for a, b in _query.windows(first, last, LIST_WINDOW_DAYS)
+            )
+        )
+        campaigns: list[dict[str, Any]] = []
+        seen: set[object] = set()
+        for answer in answers:
+            targets = answer.get("targets")
+            for target in targets if isinstance(targets, list) else []:
+                key = target.get("id") if isinstance(target, dict) else None
+                if key is not None and key in seen:
+                    continue
+                seen.add(key)
+                campaigns.append(target)
+        return campaigns
 
     async def report(self, campaign_id: int) -> CampaignReport:
         """Fetch a campaign's report; a campaign still running is ``completed=False``, not an error.
+
+        One request: every way the API says "not completed yet" (HTTP 200 "fail", HTTP 500 "no
+        result as of yet", HTTP 200 "success" with an error and no result, HTTP 409) is read as
+        such, and none is retried.
 
         Example::
 
@@ -210,14 +244,18 @@ class Campaigns(Resource):
         body = {"id": _campaign_id(campaign_id)}
         try:
             answer = await self._request("POST", REPORT_PATH, json=body)
-        except APIFailure as failure:
-            if _NOT_COMPLETED not in failure.message:
-                raise
-            return CampaignReport(id=body["id"], completed=False, message=failure.message)
+        except (ResultNotReadyError, ConflictError) as pending:
+            return CampaignReport(
+                id=body["id"], completed=False, message=pending.message, status=pending.status
+            )
         result = answer.get("result")
-        return CampaignReport(
-            id=body["id"], completed=True, result=result if isinstance(result, dict) else {}
-        )
+        if not isinstance(result, dict):
+            # "success" with an error text and no figures: a scheduled campaign, not a report.
+            error = answer.get("error")
+            return CampaignReport(
+                id=body["id"], completed=False, message=str(error) if error else None
+            )
+        return CampaignReport(id=body["id"], completed=True, result=result)
 
     async def stop(self, campaign_id: int) -> None:
         """Stop a campaign; stopping one already stopped succeeds and does nothing.
@@ -299,11 +337,11 @@ def _campaign_body(
         "when": _when(when),
         "content": _content(mode, content),
     }
-    if (where is None) == (segment is None):
-        raise ValidationError("pass exactly one of where= or segment=", field="where")
+    if where is not None and segment is not None:
+        raise ValidationError("pass at most one of where= or segment=", field="where")
     if where is not None:
         body["where"] = _campaign_where(where)
-    else:
+    elif segment is not None:
         body["segment"] = _validation.required_text(segment, "segment")
     if devices is not None:
         body["devices"] = [
@@ -353,9 +391,13 @@ def _recipients(to: object) -> dict[str, list[str]]:
     return wire
 
 
-def _when(value: object) -> str:
+def _when(value: object) -> str | dict[str, Any]:
     if value == "now":
         return "now"
+    if isinstance(value, Mapping):
+        when = dict(value)
+        _validation.required_text(when.get("type"), "when.type")
+        return when
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             # The API reads "YYYYMMDD HH:MM" in the account's time zone, which the client cannot know.
@@ -371,7 +413,8 @@ def _when(value: object) -> str:
         else:
             return value
     raise ValidationError(
-        f'when must be "now", "YYYYMMDD HH:MM" or a datetime, got {value!r}', field="when"
+        f'when must be "now", "YYYYMMDD HH:MM", a datetime or an object, got {value!r}',
+        field="when",
     )
 
 

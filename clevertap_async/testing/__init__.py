@@ -22,7 +22,10 @@ fixture gives one).
 
 from .._retry import NO_WAIT_RETRIES
 from ._campaigns import FakeCampaign
+from ._corpus import RecordedAnswer, load_corpus
+from ._corpus import replay as replay_answer
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
+from ._messages import message as message_report
 from ._process import FakeServerProcess, fake_server_process
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, FakeState, RecordedRequest
 from ._sleep import RecordingSleep
@@ -39,7 +42,11 @@ __all__ = [
     "FaultInjector",
     "FaultKind",
     "FaultRule",
+    "RecordedAnswer",
     "RecordedRequest",
     "RecordingSleep",
     "fake_server_process",
+    "load_corpus",
+    "message_report",
+    "replay_answer",
 ]

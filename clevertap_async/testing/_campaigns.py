@@ -1,8 +1,16 @@
 """The fake's campaign endpoints: create (and estimate), list, result, stop, send to users.
 
 A campaign made for ``"now"`` is ``running``, one for later ``scheduled``; ``fake.complete_campaign``
-finishes it with figures. Its report answers "This target hasn't been completed" (HTTP 200, fail) until
-then. Stopping an unknown ID fails; stopping a stopped campaign succeeds and does nothing.
+finishes it with figures. Until then its report answers "not completed" in one of the four ways the
+real API was seen to (``UNFINISHED_FORMS``), chosen per campaign: by default the campaigns take the
+forms in turn, so code tested against the fake meets all of them. Stopping an unknown ID fails;
+stopping a stopped campaign succeeds and does nothing.
+
+There is no estimate endpoint: an estimate is a create request with ``estimate_only: true``, which
+answers the reach and creates nothing. ``target_mode`` may be left out for push, ``where`` and
+``segment`` may both be left out (the whole user base), and ``when`` may be an object such as
+``{"type": "later", "delivery_date_time": [...]}``. The answer for an unknown campaign ID is the
+fake's own choice (the real one is not known).
 """
 
 from __future__ import annotations
@@ -19,14 +27,20 @@ from . import _wire
 from ._keys import FAKE
 
 CREATE = "/1/targets/create.json"
-ESTIMATE = "/1/targets/estimate.json"
 LIST = "/1/targets/list.json"
 RESULT = "/1/targets/result.json"
 STOP = "/1/targets/stop.json"
 SEND_CHANNELS = ("push", "email", "sms", "webpush")
-TARGET_MODES = {"push", "email", "sms", "webpush", "whatsapp"}
+TARGET_MODES = {"push", "email", "sms", "webpush", "whatsapp", "webhook"}
 TO_KEYS = {"FBID", "GPID", "Email", "Identity", "objectId"}
 NOT_COMPLETED = "This target hasn't been completed"
+NO_RESULT_YET = "This target has no result as of yet"
+#: The ways the real API answers the report of a campaign that has not completed:
+#: ``fail``: HTTP 200 ``{"status": "fail", "error": "This target hasn't been completed"}``;
+#: ``no_result``: HTTP 500 ``{"status": "fail", "error": "This target has no result as of yet",
+#: "code": 500}``; ``success_error``: HTTP 200 ``{"status": "success", "error": "...", "code": 200}``
+#: with no result; ``conflict``: HTTP 409.
+UNFINISHED_FORMS = ("fail", "no_result", "success_error", "conflict")
 _WHEN = re.compile(r"^(\d{8}) \d{2}:\d{2}$")
 _ids = itertools.count(1_457_433_898)
 
@@ -41,6 +55,7 @@ class FakeCampaign:
         status: ``scheduled``, ``running``, ``completed`` or ``stopped``.
         start_date: its start day, ``YYYYMMDD``.
         result: its figures once completed.
+        unfinished_form: how its report says "not completed" (one of ``UNFINISHED_FORMS``).
     """
 
     id: int
@@ -48,12 +63,12 @@ class FakeCampaign:
     status: str
     start_date: int
     result: dict[str, int] = attrs.field(factory=dict)
+    unfinished_form: str = "fail"
 
 
 def add_routes(app: web.Application) -> None:
     """Register the campaign endpoints."""
     app.router.add_post(CREATE, create)
-    app.router.add_post(ESTIMATE, estimate)
     app.router.add_post(LIST, list_campaigns)
     app.router.add_post(RESULT, result)
     app.router.add_post(STOP, stop)
@@ -65,24 +80,27 @@ def campaign_problem(body: dict[str, Any]) -> str | None:
     """Return the first documented rule a create request breaks, or None."""
     if not isinstance(body.get("name"), str) or not body["name"]:
         return "name is mandatory"
-    if body.get("target_mode") not in TARGET_MODES:
+    if body.get("target_mode", "push") not in TARGET_MODES:
         return "Invalid target_mode"
-    if ("where" in body) == ("segment" in body):
-        return "Exactly one of where or segment is required"
+    if "where" in body and "segment" in body:
+        return "Only one of where or segment is allowed"
     if "where" in body and not isinstance(body["where"], dict):
         return "where must be an object"
     if not isinstance(body.get("content"), dict) or not body["content"]:
         return "content is mandatory"
     when = body.get("when", "now")
+    if isinstance(when, dict):
+        return None if isinstance(when.get("type"), str) else "when.type is mandatory"
     if when != "now" and not (isinstance(when, str) and _WHEN.match(when)):
-        return 'when must be "now" or "YYYYMMDD HH:MM"'
+        return 'when must be "now", "YYYYMMDD HH:MM" or an object'
     return None
 
 
 def _estimates(body: dict[str, Any]) -> dict[str, int]:
-    if body["target_mode"] == "push":
+    mode = body.get("target_mode", "push")
+    if mode == "push":
         return {device: 10 for device in body.get("devices") or ("android", "ios")}
-    return {"web" if body["target_mode"] == "webpush" else body["target_mode"]: 10}
+    return {"web" if mode == "webpush" else mode: 10}
 
 
 async def _valid_campaign(request: web.Request) -> dict[str, Any]:
@@ -101,12 +119,15 @@ async def create(request: web.Request) -> web.Response:
     fake = request.app[FAKE]
     when = body.get("when", "now")
     today = datetime.fromtimestamp(fake.clock(), UTC).strftime("%Y%m%d")
-    match = _WHEN.match(when) if when != "now" else None
+    later = _later_day(when)
     campaign = FakeCampaign(
         id=next(_ids),
         body=body,
-        status="scheduled" if match else "running",
-        start_date=int(match.group(1) if match else today),
+        status="scheduled" if later or when != "now" else "running",
+        start_date=int(later or today),
+        unfinished_form=fake.unfinished_report_forms[
+            len(fake.campaigns) % len(fake.unfinished_report_forms)
+        ],
     )
     fake.campaigns[campaign.id] = campaign
     return _wire.json_response(
@@ -114,10 +135,13 @@ async def create(request: web.Request) -> web.Response:
     )
 
 
-async def estimate(request: web.Request) -> web.Response:
-    """clevertap-node's estimate path: create with ``estimate_only`` (UNCONFIRMED in the docs)."""
-    body = await _valid_campaign(request)
-    return _wire.json_response({"status": "success", "estimates": _estimates(body)})
+def _later_day(when: object) -> str | None:
+    """The ``YYYYMMDD`` start day of a campaign for later, if its ``when`` names one."""
+    if isinstance(when, dict):
+        dates = when.get("delivery_date_time")
+        when = dates[0] if isinstance(dates, list) and dates else None
+    match = _WHEN.match(when) if isinstance(when, str) else None
+    return match.group(1) if match else None
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
@@ -146,8 +170,18 @@ async def result(request: web.Request) -> web.Response:
     """A completed campaign's figures; any other campaign is "not completed" (HTTP 200, fail)."""
     campaign = await _campaign(request)
     if campaign.status != "completed":
-        return _wire.json_response({"status": "fail", "error": NOT_COMPLETED})
+        return _unfinished(campaign.unfinished_form)
     return _wire.json_response({"status": "success", "result": campaign.result})
+
+
+def _unfinished(form: str) -> web.Response:
+    if form == "no_result":
+        return _wire.fail(500, NO_RESULT_YET)
+    if form == "success_error":
+        return _wire.json_response({"status": "success", "error": NOT_COMPLETED, "code": 200})
+    if form == "conflict":
+        return _wire.fail(409, NOT_COMPLETED)
+    return _wire.json_response({"status": "fail", "error": NOT_COMPLETED})
 
 
 async def stop(request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""The fake's counts (with the partial + ``req_id`` flow), real-time counts, message reports.
+"""The fake's counts (with the partial + ``req_id`` flow) and real-time counts.
 
 Counts, trends and top values are computed from the events seeded and uploaded into the fake, with the
 same date range and property filter the events export applies, so an export and a count of one query
@@ -33,7 +33,6 @@ PROFILES = "/1/counts/profiles.json"
 TRENDS = "/1/counts/trends.json"
 TOP = "/1/counts/top.json"
 NOW = "/1/now.json"
-MESSAGE_REPORT = "/1/message/report.json"
 
 TREND_KEYS = {"daily": "%Y%m%d", "weekly": None, "monthly": "%Y%m"}
 NOW_SPLITS = {
@@ -58,13 +57,12 @@ class PendingCount:
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the counts, real-time and message-report endpoints."""
+    """Register the counts and real-time endpoints."""
     for path, compute in COMPUTE.items():
         handler = _count_handler(path, compute)
         app.router.add_post(path, handler)
         app.router.add_get(path, handler)
     app.router.add_post(NOW, now)
-    app.router.add_post(MESSAGE_REPORT, message_report)
 
 
 def _count_handler(
@@ -321,17 +319,3 @@ async def now(request: web.Request) -> web.Response:
 def _spread(total: int, buckets: tuple[str, ...]) -> dict[str, int]:
     share, rest = divmod(total, len(buckets))
     return {bucket: share + (n < rest) for n, bucket in enumerate(buckets)}
-
-
-async def message_report(request: web.Request) -> web.Response:
-    """Message reports: the stored ``fake.message_reports`` whose ``date`` is in range."""
-    fake = request.app[FAKE]
-    body, low, high = await _wire.read_date_query(request)
-    channels = body.get("channel")
-    messages = [
-        message
-        for message in fake.message_reports
-        if low <= message.get("date", 0) <= high
-        and (not channels or message.get("channel") in channels)
-    ]
-    return _wire.json_response({"status": "success", "messages": messages})

@@ -27,6 +27,9 @@ class FaultKind(StrEnum):
     TRUNCATE = "truncate"
     #: Process the request, then close the connection without answering: the answer is lost.
     LOST_RESPONSE = "lost_response"
+    #: Answer exactly ``status``, ``body`` and ``headers``, without processing: replays a recorded
+    #: real answer, or one that deviates from what the API documents.
+    REPLY = "reply"
 
 
 @attrs.define
@@ -43,6 +46,8 @@ class FaultRule:
         path: match only this exact path (None: every API path).
         method: match only this method (None: every method).
         retry_after: a Retry-After header to send with a STATUS fault, in seconds.
+        body: for REPLY faults, the body: JSON data, or a string sent as it is.
+        headers: for REPLY faults, response headers to add.
         fired: how many times the fault fired so far.
         seen: how many requests matched so far.
     """
@@ -56,6 +61,8 @@ class FaultRule:
     path: str | None = None
     method: str | None = None
     retry_after: float | None = None
+    body: Any = None
+    headers: dict[str, str] | None = None
     fired: int = 0
     seen: int = 0
 
@@ -94,6 +101,7 @@ class FaultInjector:
             fake.faults.inject("status", status=429, times=3, path="/1/upload")
             fake.faults.inject("latency", seconds=0.02)
             fake.faults.inject("drop", rate=0.1)
+            fake.faults.inject("reply", status=500, body={"status": "fail"}, times=1)
         """
         rule = FaultRule(kind=FaultKind(kind), **conditions)
         self.rules.append(rule)

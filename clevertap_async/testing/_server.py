@@ -23,7 +23,7 @@ import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _bulletins, _campaigns, _counts, _exports, _profile_admin, _uploads, _wire
+from . import _bulletins, _campaigns, _counts, _exports, _messages, _profile_admin, _uploads, _wire
 from ._campaigns import FakeCampaign
 from ._counts import PendingCount
 from ._exports import CursorTable, ExportSettings
@@ -107,18 +107,27 @@ class FakeState:
     restricted_events: set[str] = attrs.field(factory=lambda: set(_limits.RESTRICTED_EVENT_NAMES))
     #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
     reject_get_polls: bool = False
-    #: How often each event happens per day (by as many distinct profiles): counts derive from it.
+    #: Overrides: how often an event happens per day (by as many distinct profiles). Counts and
+    #: trends of an event named here come from this, not from the seeded and uploaded data.
     daily_counts: dict[str, int] = attrs.field(factory=dict)
-    #: Top values per property name: ``{"STR" | "NUMBER": {value: count}}``.
+    #: Overrides: top values per property name, ``{"STR" | "NUMBER": {value: count}}``; other
+    #: properties' top values are computed from the seeded and uploaded events.
     top_values: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
     #: Users active now, for ``/1/now.json``.
     realtime_count: int = 0
-    #: Message reports ``/1/message/report.json`` serves, each with a ``date`` (``YYYYMMDD``).
+    #: Message reports ``/1/message/report.json`` serves, keyed as the real API keys them, each
+    #: with its active days ``date`` .. ``end_date`` (``YYYYMMDD``): build them with
+    #: ``testing.message_report(...)``.
     message_reports: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Seconds a message report takes per 30 days of range (the real API: about 26).
+    message_report_seconds: float = _messages.DEFAULT_SECONDS_PER_30_DAYS
     #: Counts queries still computing, by ``req_id``.
     pending_counts: dict[int, PendingCount] = attrs.field(factory=dict)
     #: Campaigns by ID, as created.
     campaigns: dict[int, FakeCampaign] = attrs.field(factory=dict)
+    #: How unfinished campaigns' reports answer, taken in turn by new campaigns (set one
+    #: campaign's ``unfinished_form`` to choose for it): see ``UNFINISHED_FORMS``.
+    unfinished_report_forms: tuple[str, ...] = _campaigns.UNFINISHED_FORMS
     #: Messages accepted by ``/1/send/*.json``, each with its ``channel``.
     sends: list[dict[str, Any]] = attrs.field(factory=list)
     #: Seconds before a delete or demerge shows in exports and ``profile.json``.
@@ -345,6 +354,7 @@ class FakeCleverTap(FakeState):
         app[FAKE] = self
         _bulletins.add_routes(app)
         _counts.add_routes(app)
+        _messages.add_routes(app)
         _campaigns.add_routes(app)
         _profile_admin.add_routes(app)
         _uploads.add_routes(app)
@@ -409,6 +419,8 @@ class FakeCleverTap(FakeState):
             return _wire.fail(rule.status, headers=headers)
         if rule.kind is FaultKind.DROP:
             return _drop(request)
+        if rule.kind is FaultKind.REPLY:
+            return _reply(rule)
         response = await _call(handler, request)
         if rule.kind is FaultKind.LOST_RESPONSE:
             return _drop(request)
@@ -422,6 +434,18 @@ async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
         return refusal.response
     except web.HTTPException as exc:  # unknown path (404), wrong method (405): CleverTap's shape
         return _wire.fail(exc.status)
+
+
+def _reply(rule: FaultRule) -> web.Response:
+    body = rule.body if isinstance(rule.body, str) else orjson.dumps(rule.body).decode()
+    response = web.Response(status=rule.status, body=body.encode())
+    response.headers["Content-Type"] = _wire.CONTENT_TYPE
+    # Headers a recorded answer carries about its own framing would not describe this one.
+    framing = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+    for name, value in (rule.headers or {}).items():
+        if name.lower() not in framing:
+            response.headers[name] = value
+    return response
 
 
 def _drop(request: web.Request) -> web.StreamResponse:

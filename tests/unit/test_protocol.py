@@ -15,9 +15,11 @@ from clevertap_async._errors import (
     MalformedResponseError,
     NotFoundError,
     RateLimitError,
+    ResultNotReadyError,
     ServerError,
     ValidationError,
 )
+from clevertap_async._transport import is_retryable
 
 
 @pytest.mark.parametrize(
@@ -89,6 +91,28 @@ def test_http_200_with_fail_status_is_an_api_failure() -> None:
         decode(200, {"status": "fail", "error": "This target hasn't been completed"})
     assert info.value.status == 200
     assert "hasn't been completed" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"status": "fail", "error": "This target hasn't been completed"}),
+        (500, {"status": "fail", "error": "This target has no result as of yet", "code": 500}),
+    ],
+)
+def test_a_result_not_ready_is_recognised_by_its_body_and_not_retried(
+    status: int, body: dict[str, object]
+) -> None:
+    with pytest.raises(ResultNotReadyError) as info:
+        decode(status, body)
+    assert info.value.status == status
+    assert not is_retryable(info.value)
+
+
+def test_a_500_with_another_text_is_still_a_server_error() -> None:
+    with pytest.raises(ServerError) as info:
+        decode(500, {"status": "fail", "error": "Internal server error", "code": 500})
+    assert is_retryable(info.value)
 
 
 def test_fail_status_is_returned_when_allowed() -> None:

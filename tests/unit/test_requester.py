@@ -42,6 +42,7 @@ class ScriptedRequester:
         allow_fail_status: bool = False,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
+        attempt_timeout: float | None = None,
     ) -> Any:
         call = {
             "params": dict(params or {}),
