@@ -101,9 +101,10 @@ async def test_the_general_timeout_would_have_re_run_the_window(
     with pytest.raises(APITimeoutError, match=r"no answer within 0\.1s"):
         await impatient.reports.messages(20260101, 20260115, attempt_timeout=0.1)
     # The client gives up on an attempt before the server has always logged it: wait for the log.
-    async with asyncio.timeout(5):
-        while len(fake.requests_to(PATH)) < 4:
-            await asyncio.sleep(0.01)
+    for _ in range(500):
+        if len(fake.requests_to(PATH)) >= 4:
+            break
+        await asyncio.sleep(0.01)
     assert len(fake.requests_to(PATH)) == 4
 
 
