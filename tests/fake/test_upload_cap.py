@@ -1,4 +1,5 @@
-"""The fake's upload cap, driven with bare aiohttp: 15 uploads in flight, the 16th answered 429."""
+"""The fake's upload limits, driven with bare aiohttp: 15 uploads in flight (the 16th answered 429),
+1000 records a call."""
 
 from __future__ import annotations
 
@@ -34,3 +35,16 @@ async def test_twenty_concurrent_uploads_get_fifteen_answers_and_five_429s(
     assert answered == [{"status": "success", "processed": 1, "unprocessed": []}] * 15
     assert fake.max_in_flight["upload"] == 15
     assert len(fake.uploaded_events) == 15  # a refused upload stores nothing
+
+
+async def test_exactly_1000_records_in_one_call_are_accepted(fake: FakeCleverTap) -> None:
+    records = [
+        {"type": "event", "identity": f"u{n}", "evtName": "E", "evtData": {}} for n in range(1000)
+    ]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(fake.url + "/1/upload", json={"d": records}, headers=HEADERS) as response,
+    ):
+        assert response.status == 200
+        assert (await response.json())["processed"] == 1000
+    assert len(fake.uploaded_events) == 1000
