@@ -86,12 +86,17 @@ async def test_an_export_checkpoint_never_vouches_for_bytes_not_on_disk(
 
         return sync
 
+    def being_written() -> Path:
+        # The output, or a partial file standing in for it until the export completes.
+        partial = output.with_name(output.name + ".partial")
+        return partial if partial.exists() else output
+
     real_replace = os.replace
 
     def replace(source: Any, target: Any, **kwargs: Any) -> None:
         if Path(target) == checkpoint:
             offset = json.loads(Path(source).read_bytes())["output_offset"]
-            on_disk = os.stat(output)
+            on_disk = os.stat(being_written())
             saves.append((offset, on_disk.st_size, synced.get(on_disk.st_ino)))
         real_replace(source, target, **kwargs)
 

@@ -30,11 +30,17 @@ from tests.conftest import BULLETIN
 from tests.conftest import BULLETIN_BODY as GOOD
 
 EVENTS = "/1/events.json"
+PROFILE = "/1/profile.json"
 PASSCODE = "echoed-passcode-7f3a"
 #: Long enough for any of these tests on a loaded machine, short enough that a hang fails quickly.
 BOUND = 10.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def no_wait(**options: Any) -> dict[str, Any]:
+    """Client options for retries that never sleep, plus ``options``."""
+    return {"backoff": NO_BACKOFF, **options}
 
 
 @asynccontextmanager
@@ -45,7 +51,7 @@ async def scripted(aiohttp_server: Any, routes: dict[str, Handler]) -> AsyncIter
         app.router.add_route("*", path, handler)
     server = await aiohttp_server(app)
     url = str(server.make_url("")).rstrip("/")
-    async with CleverTap("acc", PASSCODE, base_url=url, backoff=NO_BACKOFF, max_retries=1) as ct:
+    async with CleverTap("acc", PASSCODE, base_url=url, **no_wait(max_retries=1)) as ct:
         yield ct
 
 
@@ -110,7 +116,7 @@ async def test_an_error_body_that_echoes_the_passcode_is_redacted_by_the_transpo
 
 
 async def test_identical_echoes_are_told_apart_by_the_one_based_record_number(
-    fake: FakeCleverTap,
+    fake: FakeCleverTap, ct: CleverTap
 ) -> None:
     # The matcher compares echoes by identity and event name only: all four records look the same,
     # so the rejected one can be found only by reading "Skipped record number : N" as 1-based.
@@ -125,7 +131,7 @@ async def test_identical_echoes_are_told_apart_by_the_one_based_record_number(
     for bad in (1, 3):  # one in the middle; the last one (0-based, its number is out of range)
         fake.reset()
         records = [record(n, n == bad) for n in range(4)]
-        async with fake.client(backoff=NO_BACKOFF) as ct, asyncio.timeout(BOUND):
+        async with asyncio.timeout(BOUND):
             report = await ct.events.upload(records, validate=False)
         assert (report.accepted, report.undelivered) == (3, [])
         [rejected] = report.rejected
@@ -137,10 +143,16 @@ async def test_identical_echoes_are_told_apart_by_the_one_based_record_number(
         ]
 
 
+async def profile_lookup(ct: CleverTap) -> Any:
+    # A read: safe to repeat, so retried after a dropped connection whichever the retry rules.
+    return await ct.request("GET", PROFILE, params={"identity": "user-0"})
+
+
 async def test_a_query_slot_is_released_after_dropped_connections(fake: FakeCleverTap) -> None:
     # One slot: if a failed attempt kept it, the request after the failures would wait forever.
+    # (A POST: aiohttp itself silently repeats a GET whose reused connection was dropped.)
     fake.faults.inject("drop", times=2, path=BULLETIN)
-    async with fake.client(backoff=NO_BACKOFF, query_concurrency=1, max_retries=0) as ct:
+    async with fake.client(**no_wait(query_concurrency=1, max_retries=0)) as ct:
         async with asyncio.timeout(BOUND):
             for _ in range(2):
                 with pytest.raises(APIConnectionError):
@@ -150,14 +162,13 @@ async def test_a_query_slot_is_released_after_dropped_connections(fake: FakeClev
 
 
 async def test_a_query_slot_is_released_between_retries(fake: FakeCleverTap) -> None:
-    fake.faults.inject("drop", times=2, path=BULLETIN)
-    async with fake.client(backoff=NO_BACKOFF, query_concurrency=1, max_retries=2) as ct:
+    fake.seed_profiles(count=1, start=20260101, end=20260101)
+    fake.faults.inject("drop", times=2, path=PROFILE)
+    async with fake.client(**no_wait(query_concurrency=1, max_retries=2)) as ct:
         async with asyncio.timeout(BOUND):
-            results = await asyncio.gather(
-                ct.request("POST", BULLETIN, json=GOOD), ct.request("POST", BULLETIN, json=GOOD)
-            )
-    assert list(results) == [{"status": "success"}] * 2
-    assert fake.max_in_flight[BULLETIN] == 1
+            results = await asyncio.gather(profile_lookup(ct), profile_lookup(ct))
+    assert [result["record"]["identity"] for result in results] == ["user-0", "user-0"]
+    assert fake.max_in_flight[PROFILE] == 1
     assert sorted(r.status for r in fake.requests) == [0, 0, 200, 200]
 
 

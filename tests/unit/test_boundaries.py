@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from clevertap_async._batching import BODY_OVERHEAD, Chunker, Item, chunk
+from clevertap_async._batching import BODY_OVERHEAD, Chunker, Item, chunk, serialise
 from clevertap_async._record_validation import Problem, prepare
 from clevertap_async.models import reports
 
@@ -34,6 +34,18 @@ def test_two_records_fit_exactly_at_n_bytes_and_split_at_n_minus_1(first: int, s
     assert together.items() == items
     split = list(chunk(items, 10, exact - 1))
     assert [batch.items() for batch in split] == [[items[0]], [items[1]]]
+
+
+def test_three_records_fit_exactly_with_two_commas() -> None:
+    items = [item(0, 5), item(1, 6), item(2, 7)]
+    exact = BODY_OVERHEAD + 5 + 1 + 6 + 1 + 7
+    assert [len(batch) for batch in chunk(items, 10, exact)] == [3]
+    assert [len(batch) for batch in chunk(items, 10, exact - 1)] == [2, 1]
+
+
+def test_serialise_is_the_records_compact_json() -> None:
+    assert serialise({"a": [1, "é"], "b": None}) == '{"a":[1,"é"],"b":null}'.encode()
+    assert type(serialise({})) is bytes
 
 
 def test_a_record_of_exactly_the_budget_fits_alone() -> None:
