@@ -52,13 +52,18 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "record_validation": (
         ["_record_validation.py"],
-        ["tests/unit/test_boundaries.py", "tests/client/test_upload.py"],
+        [
+            "tests/unit/test_boundaries.py",
+            "tests/unit/test_record_checks.py",
+            "tests/client/test_upload.py",
+        ],
     ),
     "pagination": (
         ["_pagination.py"],
         [
             "tests/unit/test_pagination.py",
             "tests/client/test_streaming.py",
+            "tests/client/test_stream_edges.py",
             "tests/client/test_adversarial_inputs.py",
         ],
     ),
