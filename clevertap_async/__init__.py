@@ -29,6 +29,7 @@ from ._errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    RequestOutcomeUnknownError,
     ResponseTooLargeError,
     ServerError,
     UploadCancelledError,
@@ -37,7 +38,8 @@ from ._errors import (
     ValidationError,
 )
 from ._pagination import Checkpoint, CursorStream, Page
-from ._protocol import REGION_HOSTS, Backoff
+from ._protocol import REGION_HOSTS
+from ._retry import RetryPolicy
 from ._writer import BatchWriter
 from .models import (
     BatchResult,
@@ -67,7 +69,6 @@ __all__ = [
     "APIFailure",
     "APITimeoutError",
     "AuthenticationError",
-    "Backoff",
     "BadRequestError",
     "BatchResult",
     "BatchWriter",
@@ -99,7 +100,9 @@ __all__ = [
     "RateLimitError",
     "Recipients",
     "RejectedRecord",
+    "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
+    "RetryPolicy",
     "ServerError",
     "UndeliveredRecord",
     "UploadCancelledError",
@@ -110,3 +113,19 @@ __all__ = [
     "Where",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Backoff stays importable for a release, with a warning: RetryPolicy replaced it.
+    if name == "Backoff":
+        import warnings
+
+        from ._protocol import Backoff
+
+        warnings.warn(
+            "clevertap_async.Backoff is deprecated; use clevertap_async.RetryPolicy",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return Backoff
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -10,7 +11,8 @@ from typing import Any, Self
 import aiohttp
 
 from . import _limits, _protocol
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, ValidationError
+from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
 from .resources import (
     Bulletins,
@@ -46,19 +48,22 @@ class CleverTap:
         base_url: an explicit API root (e.g. a fake server's ``http://127.0.0.1:8080``); overrides the
             region; defaults to ``$CLEVERTAP_BASE_URL``.
         timeout: seconds one attempt may take, connection to last byte.
-        max_retries: further attempts after a 429, a 5xx, a dropped connection or a timeout.
+        retry: the default :class:`RetryPolicy` of every request (3 retries, exponential waits with
+            full jitter); ``ct.request(..., retry=...)`` chooses another for one call.
         upload_concurrency: in-flight ``/1/upload`` requests at most (the API allows 15).
         query_concurrency: in-flight requests per other API at most (the API allows 3).
         rate_limit: requests per second across this client, for accounts shared with other systems;
             None for no limit. Campaign creation is always held to 1 per second.
         session: an aiohttp session to use; the client never closes a session it was given.
-        backoff: the retry delays (exponential with full jitter by default).
         max_response_bytes: the largest response body accepted (256 MiB by default); a larger one
             raises ResponseTooLargeError without being read into memory.
+        max_retries: deprecated, use ``retry=RetryPolicy(max_retries=...)``.
+        backoff: deprecated, use ``retry=RetryPolicy(...)``.
 
     Raises:
         ConfigurationError: a credential is missing (the message names the variable to set), the
-            region is unknown, or a numeric setting is out of range.
+            region is unknown, a numeric setting is out of range, or ``retry=`` is given together
+            with the deprecated ``max_retries=``/``backoff=``.
     """
 
     def __init__(
@@ -69,13 +74,14 @@ class CleverTap:
         *,
         base_url: str | None = None,
         timeout: float = 30.0,
-        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
         upload_concurrency: int = _limits.UPLOAD_CONCURRENCY,
         query_concurrency: int = _limits.QUERY_CONCURRENCY,
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
-        backoff: _protocol.Backoff | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_retries: int | None = None,
+        backoff: _protocol.Backoff | None = None,
         _sleep: Sleep | None = None,
     ):
         account_id = account_id or os.environ.get(ACCOUNT_ID_VARIABLE)
@@ -101,36 +107,40 @@ class CleverTap:
         _check_positive("query_concurrency", query_concurrency, integer=True)
         if rate_limit is not None:
             _check_positive("rate_limit", rate_limit)
-        if not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        policy = _retry_policy(retry, max_retries, backoff)
         extra = {} if _sleep is None else {"sleep": _sleep}
         self._transport = Transport(
             base_url=root,
             account_id=account_id,
             passcode=Secret(passcode),
             timeout=timeout,
-            max_retries=max_retries,
+            retry=policy,
             upload_concurrency=upload_concurrency,
             query_concurrency=query_concurrency,
             rate_limit=rate_limit,
             session=session,
-            backoff=backoff or _protocol.Backoff(),
             max_response_bytes=max_response_bytes,
             **extra,
         )
-        self.events = Events(self)
-        self.profiles = Profiles(self)
-        self.tokens = Tokens(self)
-        self.bulletins = Bulletins(self)
-        self.reports = Reports(self)
-        self.campaigns = Campaigns(self)
-        self.subscriptions = Subscriptions(self)
-        self.privacy = Privacy(self)
+        requester = self._transport
+        self.events = Events(requester)
+        self.profiles = Profiles(requester)
+        self.tokens = Tokens(requester)
+        self.bulletins = Bulletins(requester)
+        self.reports = Reports(requester)
+        self.campaigns = Campaigns(requester)
+        self.subscriptions = Subscriptions(requester)
+        self.privacy = Privacy(requester, events=self.events, profiles=self.profiles)
 
     @property
     def account_id(self) -> str:
         """The account (project) ID this client talks to."""
         return self._transport.account_id
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The default retry policy of this client's requests."""
+        return self._transport.retry
 
     @property
     def base_url(self) -> str:
@@ -163,18 +173,25 @@ class CleverTap:
         *,
         params: Mapping[str, _protocol.QueryValue] | None = None,
         json: Any = None,
+        idempotent: bool | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """Send any API request and return its decoded JSON: for endpoints not wrapped yet.
 
         Example::
 
-            counts = await ct.request("POST", "/1/now.json", json={"user_type": True})
+            counts = await ct.request("POST", "/1/now.json", json={"user_type": True},
+                                      idempotent=True)
 
         Args:
             method: GET, POST, PUT, DELETE or PATCH (any case).
             path: the API path, starting with "/" (e.g. ``/1/profile.json``), without a query.
             params: query parameters (strings, numbers or bools), encoded once.
             json: a JSON-serialisable body.
+            idempotent: whether sending the request twice has the same effect as once. By default
+                POST and PATCH are not (they may create or send something) and are retried only when
+                the server provably did not act; pass True for a POST that only reads.
+            retry: the retry policy of this call (default: the client's).
 
         Returns:
             The decoded JSON body.
@@ -182,32 +199,47 @@ class CleverTap:
         Raises:
             ValidationError: bad input (the message names it); nothing was sent.
             APIError: the server answered with an error, including HTTP 200 with "status": "fail".
+            RequestOutcomeUnknownError: a request not safe to repeat lost its answer; the server may
+                have acted on it.
             APIConnectionError: no complete answer after retries.
             ClientStateError: the client is not open.
         """
         verb, body = _protocol.validate_request(method, path, params, json)
-        return await self._transport.request(verb, path, params=params, body=body)
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, _protocol.QueryValue] | None = None,
-        verbatim_params: Mapping[str, str] | None = None,
-        json: Any = None,
-        allow_fail_status: bool = False,
-    ) -> Any:
-        """Send a request built by a resource (already validated); the resources' one way out."""
-        body = None if json is None else _protocol.encode_json(json, what="body")
+        if idempotent is None:
+            idempotent = verb not in _protocol.UNSAFE_METHODS
+        elif not isinstance(idempotent, bool):
+            raise ValidationError(
+                f"idempotent must be a bool, got {idempotent!r}", field="idempotent"
+            )
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ValidationError(
+                f"retry must be a RetryPolicy, got {type(retry).__name__}", field="retry"
+            )
         return await self._transport.request(
-            method,
-            path,
-            params=params,
-            verbatim_params=verbatim_params,
-            body=body,
-            allow_fail_status=allow_fail_status,
+            verb, path, params=params, body=body, idempotent=idempotent, retry=retry
         )
+
+
+def _retry_policy(
+    retry: RetryPolicy | None, max_retries: int | None, backoff: _protocol.Backoff | None
+) -> RetryPolicy:
+    """Return the client's policy, building one from the deprecated max_retries=/backoff=."""
+    if max_retries is None and backoff is None:
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        return retry or DEFAULT_RETRY
+    if retry is not None:
+        raise ConfigurationError("pass retry= alone, without the deprecated max_retries=/backoff=")
+    warnings.warn(
+        "CleverTap(max_retries=..., backoff=...) is deprecated; pass retry=RetryPolicy(...)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if max_retries is None:
+        max_retries = DEFAULT_RETRY.max_retries
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+    return (backoff or _protocol.Backoff()).to_policy(max_retries)
 
 
 def _check_positive(name: str, value: float, *, integer: bool = False) -> None:

@@ -8,7 +8,8 @@
     ├── ClientStateError (also RuntimeError)     client used before `async with` or after close
     ├── APIConnectionError                       connection refused, reset, dropped, body cut short
     │   ├── APITimeoutError                      no answer within the timeout
-    │   └── CertificateError                     TLS verification failed (not retried)
+    │   ├── CertificateError                     TLS verification failed (not retried)
+    │   └── RequestOutcomeUnknownError           a call not safe to repeat lost its answer (not retried)
     ├── APIError                                 the server answered, and the answer is an error
     │   ├── BadRequestError                      400
     │   ├── AuthenticationError                  401 (bad credentials, or the wrong region)
@@ -28,10 +29,14 @@
     └── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
 
 Messages never carry the passcode: the transport redacts it before an error is built.
+
+Every error survives ``pickle`` with its attributes (services hand errors to process pools and task
+queues); ``CleverTapError.__reduce__`` does it once for the whole tree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -56,6 +61,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
     "ServerError",
     "UploadCancelledError",
@@ -68,6 +74,18 @@ __all__ = [
 
 class CleverTapError(Exception):
     """Base class of every error raised by clevertap_async."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls ``cls(*args)``, which fails for the keyword-only fields of
+        # the subclasses; rebuilding from args and the attribute dict works for every class here.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[CleverTapError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(CleverTapError, ValueError):
@@ -98,12 +116,18 @@ class APIConnectionError(CleverTapError):
     Attributes:
         method: the HTTP method of the failed request.
         path: the API path of the failed request (never the full URL with a query).
+        request_sent: False when the failure came before the request was written (connection
+            refused, name not resolved, connect timeout, TLS handshake): the server cannot have
+            acted on it. True otherwise, including when it is not known.
     """
 
-    def __init__(self, message: str, *, method: str = "", path: str = ""):
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", request_sent: bool = True
+    ):
         super().__init__(message)
         self.method = method
         self.path = path
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -112,6 +136,17 @@ class APITimeoutError(APIConnectionError):
 
 class CertificateError(APIConnectionError):
     """The server's TLS certificate failed verification; a retry would fail the same way."""
+
+
+class RequestOutcomeUnknownError(APIConnectionError):
+    """A request that is not safe to repeat got no usable answer, and the server may have acted on it.
+
+    Raised instead of retrying ``campaigns.create``, ``campaigns.send``, ``bulletins.trigger`` and
+    ``ct.request("POST", ...)`` (unless ``idempotent=True``) after a timeout, a dropped connection, a
+    cut-short answer or a 5xx other than 503: a second attempt could send the same message twice.
+    Check what happened (the campaign list, the message reports) before sending again. ``__cause__``
+    is the failure that left the outcome unknown.
+    """
 
 
 class APIError(CleverTapError):
@@ -124,6 +159,8 @@ class APIError(CleverTapError):
         body: the decoded body (a dict), or the raw text when it was not JSON.
         method: the HTTP method of the request.
         path: the API path of the request.
+        headers: the response's headers as a plain dict (empty when the error was not built from
+            an answer); the passcode is never among them.
     """
 
     def __init__(
@@ -135,6 +172,7 @@ class APIError(CleverTapError):
         body: Any = None,
         method: str = "",
         path: str = "",
+        headers: Mapping[str, str] | None = None,
     ):
         self.status = status
         self.code = code
@@ -142,6 +180,7 @@ class APIError(CleverTapError):
         self.body = body
         self.method = method
         self.path = path
+        self.headers = dict(headers or {})
         where = f"{method} {path}: " if method else ""
         code_part = f", code {code}" if code is not None and code != status else ""
         super().__init__(f"{where}HTTP {status}{code_part}: {message}")
@@ -168,7 +207,16 @@ class ConflictError(APIError):
 
 
 class RateLimitError(APIError):
-    """HTTP 429: too many concurrent requests for this account and API."""
+    """HTTP 429: too many concurrent requests for this account and API.
+
+    Attributes:
+        retry_after: the seconds the server's ``Retry-After`` header asked for, or None without one.
+            Over the retry policy's ``max_retry_after`` the error is raised at once, unretried.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Any):
+        super().__init__(message, **fields)
+        self.retry_after = retry_after
 
 
 class ServerError(APIError):
@@ -206,7 +254,7 @@ class CursorExpiredError(PaginationError):
 
 
 class CountTimeoutError(CleverTapError, TimeoutError):
-    """A counts query still answered "partial" when its poll deadline passed (§6.1).
+    """A counts query still answered "partial" when its poll deadline passed.
 
     Attributes:
         path: the counts API path.

@@ -20,7 +20,7 @@ from .models.exports import ExportedEvent, event_from_wire
 from .models.query import Where
 
 if TYPE_CHECKING:
-    from ._client import CleverTap
+    from ._requester import Requester
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ MAX_PARALLEL = 64
 
 
 def open_stream(
-    client: CleverTap,
+    requester: Requester,
     path: str,
     *,
     event_name: object,
@@ -65,7 +65,7 @@ def open_stream(
     plan: list[Partition] = partitions(first, last, by_day=parallel > 1)
     initial = _checkpoint(resume_from, plan)
     return CursorStream(
-        client,
+        requester,
         Query(path, params, body),
         resume(plan, initial),
         parse=parse,
@@ -140,6 +140,9 @@ def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:
         return Checkpoint()
     if isinstance(value, Checkpoint):
         return value
+    if isinstance(value, str) and value.startswith("{"):
+        # What Checkpoint.to_json() wrote; a cursor never starts with a brace.
+        return Checkpoint.from_json(value)
     if isinstance(value, str):
         # A bare cursor continues a single-partition stream (the form the API's docs show).
         if len(plan) != 1 or not value:
@@ -148,4 +151,4 @@ def _checkpoint(value: object, plan: list[Partition]) -> Checkpoint:
                 field="resume_from",
             )
         return Checkpoint({plan[0].name: value})
-    return Checkpoint.from_json(value)
+    return Checkpoint.from_dict(value)

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
+import orjson
 
 from ._errors import APIError, CursorExpiredError, PaginationError, ValidationError
 from ._protocol import is_cursor
 
 if TYPE_CHECKING:
-    from ._client import CleverTap
+    from ._requester import Requester
 
 T = TypeVar("T")
 
@@ -51,9 +53,12 @@ class Checkpoint:
 
         async for page in ct.events.stream("Charged", 20260101, 20260131).pages():
             write(page.records)
-            save(page.checkpoint.to_json())
+            save(page.checkpoint.to_json())  # a JSON string
         ...
         ct.events.stream("Charged", 20260101, 20260131, resume_from=Checkpoint.from_json(saved))
+
+    ``to_dict()`` / ``from_dict()`` do the same with a dict, for a checkpoint kept inside a larger
+    JSON document.
 
     Attributes:
         cursors: partition name to next cursor (None when the partition is done).
@@ -66,13 +71,22 @@ class Checkpoint:
         """True when every partition named here is finished."""
         return all(cursor is None for cursor in self.cursors.values())
 
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-serialisable form (``from_json`` reads it back)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Return the checkpoint as a JSON-serialisable dict (:meth:`from_dict` reads it back)."""
         return {"version": CHECKPOINT_VERSION, "cursors": dict(self.cursors)}
 
+    def to_json(self) -> str:
+        """Return the checkpoint as a JSON string (:meth:`from_json` reads it back).
+
+        Before 0.2 this returned the dict that :meth:`to_dict` now returns. Reading the result as a
+        dict (``["cursors"]``, ``.get``, ``.items()``...) still works for now, with a
+        ``DeprecationWarning``.
+        """
+        return _CheckpointJSON(orjson.dumps(self.to_dict()).decode(), self.to_dict())
+
     @classmethod
-    def from_json(cls, data: Any) -> Checkpoint:
-        """Read the form ``to_json`` wrote.
+    def from_dict(cls, data: Any) -> Checkpoint:
+        """Read the dict :meth:`to_dict` wrote.
 
         Raises:
             ValidationError: ``data`` is not a checkpoint.
@@ -87,6 +101,80 @@ class Checkpoint:
         ):
             raise ValidationError("resume_from is not a checkpoint", field="resume_from")
         return cls(cursors=dict(cursors))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Checkpoint:
+        """Read the string :meth:`to_json` wrote.
+
+        A dict (what ``to_json`` returned before 0.2) is still read, with a ``DeprecationWarning``:
+        pass it to :meth:`from_dict` instead.
+
+        Raises:
+            ValidationError: ``text`` is not a checkpoint's JSON.
+        """
+        if isinstance(text, dict):
+            warnings.warn(
+                "Checkpoint.from_json(dict) is deprecated; use Checkpoint.from_dict(dict), or pass "
+                "from_json the string to_json() returns",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return cls.from_dict(text)
+        if not isinstance(text, str | bytes):
+            raise ValidationError("resume_from is not a checkpoint", field="resume_from")
+        try:
+            # orjson takes exact str only, and to_json() returns a str subclass.
+            data = orjson.loads(text if isinstance(text, bytes) else str(text))
+        except orjson.JSONDecodeError:
+            raise ValidationError(
+                "resume_from is not a checkpoint (not JSON)", field="resume_from"
+            ) from None
+        return cls.from_dict(data)
+
+
+class _CheckpointJSON(str):
+    """What ``Checkpoint.to_json`` returns: the JSON string, still readable as the old dict.
+
+    ``to_json()`` used to return a dict. Code that indexes the result keeps working for a release,
+    warned; everything a string does is unchanged.
+    """
+
+    __slots__ = ("_old",)
+    _old: dict[str, Any]
+
+    def __new__(cls, text: str, old: dict[str, Any]) -> _CheckpointJSON:
+        made = super().__new__(cls, text)
+        made._old = old
+        return made
+
+    def _as_dict(self) -> dict[str, Any]:
+        warnings.warn(
+            "Checkpoint.to_json() now returns a JSON string; use Checkpoint.to_dict() for the dict",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return self._old
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return self._as_dict()[key]
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Deprecated: the dict form's ``get``."""
+        return self._as_dict().get(key, default)
+
+    def keys(self) -> Any:
+        """Deprecated: the dict form's ``keys``."""
+        return self._as_dict().keys()
+
+    def values(self) -> Any:
+        """Deprecated: the dict form's ``values``."""
+        return self._as_dict().values()
+
+    def items(self) -> Any:
+        """Deprecated: the dict form's ``items``."""
+        return self._as_dict().items()
 
 
 @attrs.frozen
@@ -177,7 +265,7 @@ class CursorStream(Generic[T]):
 
     def __init__(
         self,
-        client: CleverTap,
+        requester: Requester,
         query: Query,
         plan: list[Partition],
         *,
@@ -188,7 +276,8 @@ class CursorStream(Generic[T]):
         max_not_ready: int = DEFAULT_MAX_NOT_READY,
         max_throttled: int = DEFAULT_MAX_THROTTLED,
     ):
-        self._client = client
+        self._request = requester.request
+        self._back_off = requester.back_off
         self._query = query
         self._plan = plan
         self._parse = parse
@@ -328,36 +417,40 @@ class CursorStream(Generic[T]):
 
     async def _create(self, part: Partition) -> str:
         body = {**self._query.body, "from": part.start, "to": part.end}
-        for attempt in range(self._max_throttled + 1):
+        attempt = 0
+        while True:
             try:
-                data = await self._client._request(
+                data = await self._request(
                     "POST", self._query.path, params=self._query.params, json=body
                 )
             except APIError as error:
-                if error.code != _THROTTLED or attempt == self._max_throttled:
+                if error.code != _THROTTLED:
                     raise
-                await self._wait(attempt)
+                # The retry policy paces the waits; the throttled budget is the pager's own.
+                if not await self._back_off(attempt, limit=self._max_throttled):
+                    raise PaginationError(
+                        f"{self._query.path}: still throttled after {self._max_throttled} tries"
+                    ) from error
+                attempt += 1
                 continue
             cursor = data.get("cursor")
             if not is_cursor(cursor):
                 raise PaginationError(f"{self._query.path}: the cursor answer has no cursor")
             return cursor
-        raise PaginationError(
-            f"{self._query.path}: still throttled after {self._max_throttled} tries"
-        )
 
     async def _fetch(self, cursor: str) -> dict[str, Any]:
-        for attempt in range(self._max_not_ready + 1):
+        attempt = 0
+        while True:
             try:
-                data: dict[str, Any] = await self._client._request(
+                data: dict[str, Any] = await self._request(
                     "GET", self._query.path, verbatim_params={"cursor": cursor}
                 )
                 return data
             except APIError as error:
-                if error.code == _NOT_READY and attempt < self._max_not_ready:
-                    await self._wait(attempt)
-                    continue
                 if error.code == _NOT_READY:
+                    if await self._back_off(attempt, limit=self._max_not_ready):
+                        attempt += 1
+                        continue
                     raise PaginationError(
                         f"{self._query.path}: the cursor was still not ready after "
                         f"{self._max_not_ready} tries"
@@ -368,10 +461,6 @@ class CursorStream(Generic[T]):
                         "resume from the error's checkpoint, or start again"
                     ) from error
                 raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _wait(self, attempt: int) -> None:
-        await self._client._transport.back_off(attempt)
 
 
 def _rejects_cursor(error: APIError) -> bool:

@@ -19,7 +19,14 @@ import orjson
 from yarl import URL
 
 from . import _limits
-from ._errors import APIFailure, MalformedResponseError, ValidationError, error_for_status
+from ._errors import (
+    APIFailure,
+    MalformedResponseError,
+    RateLimitError,
+    ValidationError,
+    error_for_status,
+)
+from ._retry import RetryPolicy
 
 REGION_HOSTS: Final[Mapping[str, str]] = {
     "eu1": "eu1.api.clevertap.com",
@@ -31,6 +38,8 @@ REGION_HOSTS: Final[Mapping[str, str]] = {
 }
 DEFAULT_REGION: Final = "eu1"
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
+#: Methods not safe to repeat by default: a second POST may create or send something again.
+UNSAFE_METHODS: Final = frozenset({"POST", "PATCH"})
 #: Concurrency family of every upload; other APIs are their own family, keyed by path.
 UPLOAD_FAMILY: Final = "upload"
 QueryValue = str | int | float | bool
@@ -39,18 +48,21 @@ QueryValue = str | int | float | bool
 def base_url_for(region: str | None, base_url: str | None) -> str:
     """Return the API root URL (no trailing slash) for a region code or an explicit base URL.
 
+    The base URL wins when both are given, but a region given alongside it is still checked: a
+    typo in it would otherwise go unnoticed until the base URL is taken away.
+
     Raises:
         ValueError: the region is unknown (the message lists the valid ones), or the base URL is not
             an absolute http(s) URL.
     """
+    code = (region or DEFAULT_REGION).strip().lower()
+    if code not in REGION_HOSTS:
+        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(REGION_HOSTS)}")
     if base_url:
         parsed = URL(base_url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
         return base_url.rstrip("/")
-    code = (region or DEFAULT_REGION).strip().lower()
-    if code not in REGION_HOSTS:
-        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(REGION_HOSTS)}")
     return f"https://{REGION_HOSTS[code]}"
 
 
@@ -209,6 +221,7 @@ def decode_response(
     path: str,
     allow_fail_status: bool = False,
     secret: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """Turn one HTTP answer into decoded JSON, or raise the typed error it stands for.
 
@@ -220,6 +233,7 @@ def decode_response(
         allow_fail_status: return bodies with ``"status": "fail"`` instead of raising. Uploads need it:
             a "fail" there lists per-record rejections, not a request failure (§5.4).
         secret: text to mask in any message (the passcode).
+        headers: the response headers, kept on an error (``APIError.headers``).
 
     Raises:
         APIError: the subclass for an HTTP error status.
@@ -231,16 +245,24 @@ def decode_response(
         data = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
         data = None
-    text = redact(body[:300].decode("utf-8", errors="replace"), secret)
+    # Masked before the cut: a passcode straddling byte 300 would otherwise leave its start visible.
+    text = redact(body[: 300 + len(secret)].decode("utf-8", errors="replace"), secret)[:300]
     if status >= 300:
+        kept = error_headers(headers, secret)
         message = _error_message(data) or text or f"HTTP {status}"
-        raise error_for_status(status)(
+        cls = error_for_status(status)
+        extra: dict[str, Any] = {}
+        if cls is RateLimitError:
+            extra["retry_after"] = parse_retry_after(header(kept, "Retry-After"))
+        raise cls(
             redact(message, secret),
             status=status,
             code=_error_code(data),
             body=data if data is not None else text,
             method=method,
             path=path,
+            headers=kept,
+            **extra,
         )
     if not isinstance(data, dict):
         shape = (
@@ -252,6 +274,7 @@ def decode_response(
             body=data if data is not None else text,
             method=method,
             path=path,
+            headers=error_headers(headers, secret),
         )
     if data.get("status") == "fail" and not allow_fail_status:
         raise APIFailure(
@@ -261,8 +284,26 @@ def decode_response(
             body=data,
             method=method,
             path=path,
+            headers=error_headers(headers, secret),
         )
     return data
+
+
+def error_headers(headers: Mapping[str, str] | None, secret: str) -> dict[str, str]:
+    """Return response headers as a plain dict for an error, with the passcode masked out."""
+    if not headers:
+        return {}
+    return {
+        name: redact(value, secret)
+        for name, value in headers.items()
+        if name.lower() != "x-clevertap-passcode"
+    }
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Return a header's value by case-insensitive name from a plain dict, or None."""
+    folded = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == folded), None)
 
 
 def _error_message(data: Any) -> str:
@@ -300,16 +341,16 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @attrs.frozen
 class Backoff:
-    """Exponential backoff with full jitter: attempt ``n`` waits a random time in ``[0, cap_n]``.
+    """Deprecated: the retry delays of old; use :class:`~clevertap_async.RetryPolicy` instead.
 
-    ``cap_n = min(maximum, initial * multiplier ** n)``. A server's ``Retry-After`` overrides the jitter
-    (it is honoured up to ``max_retry_after`` seconds, so a broken header cannot hang the caller).
+    Passed as ``CleverTap(backoff=...)`` it still works (with a DeprecationWarning): it becomes the
+    equivalent RetryPolicy. ``clevertap_async.Backoff`` will be removed in a future release.
 
     Attributes:
-        initial: the cap for the first retry, in seconds.
-        maximum: the largest cap, in seconds.
+        initial: the cap for the first retry, in seconds (RetryPolicy.initial_delay).
+        maximum: the largest cap, in seconds (RetryPolicy.max_delay).
         multiplier: growth of the cap per attempt.
-        max_retry_after: the longest ``Retry-After`` honoured, in seconds.
+        max_retry_after: the longest ``Retry-After`` waited for, in seconds.
     """
 
     initial: float = 0.5
@@ -323,9 +364,20 @@ class Backoff:
         """Return the seconds to wait before retry number ``attempt`` (0 for the first retry)."""
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        cap = min(self.maximum, self.initial * self.multiplier**attempt)
-        return (rng or random).uniform(0.0, cap)
+        return self.to_policy(0).backoff(attempt, rng=rng)
+
+    def to_policy(self, max_retries: int) -> RetryPolicy:
+        """Return the RetryPolicy with these delays and ``max_retries`` retries."""
+        if self == NO_BACKOFF:
+            return RetryPolicy.no_wait(max_retries)  # "never waits", Retry-After included
+        return RetryPolicy(
+            max_retries=max_retries,
+            initial_delay=self.initial,
+            max_delay=self.maximum,
+            multiplier=self.multiplier,
+            max_retry_after=self.max_retry_after,
+        )
 
 
-#: Waits nothing at all: for tests, which must never sleep for real.
+#: Deprecated: waits nothing at all; use ``RetryPolicy.no_wait()``.
 NO_BACKOFF: Final = Backoff(initial=0.0, maximum=0.0, max_retry_after=0.0)

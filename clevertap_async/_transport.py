@@ -1,10 +1,11 @@
 """The transport: one aiohttp session, the gates every request passes, and the one retry loop.
 
 A request goes: gates (the concurrency cap of its family, then the rate limiters) → one HTTP attempt →
-``_protocol.decode_response``. Retryable failures (429, 5xx, connection errors, timeouts, bodies cut
-short) go round the loop with backoff; the gates are released between attempts so a request waiting to
-retry never holds a slot another request could use. aiohttp exceptions are mapped onto the error tree
-here and nowhere else.
+``_protocol.decode_response``. After a failed attempt the request's RetryPolicy says whether to go
+round again and how long to wait; the gates are released between attempts so a request waiting to
+retry never holds a slot another request could use. A request not safe to repeat that lost its answer
+raises RequestOutcomeUnknownError instead. aiohttp exceptions are mapped onto the error tree here and
+nowhere else. The Transport is the client's Requester: every layer above sends through it.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from ._errors import (
     CertificateError,
     CleverTapError,
     ClientStateError,
-    MalformedResponseError,
-    RateLimitError,
+    RequestOutcomeUnknownError,
     ResponseTooLargeError,
-    ServerError,
 )
+from ._retry import RetryPolicy, outcome_unknown
 
 logger = logging.getLogger("clevertap_async")
 
@@ -60,12 +60,8 @@ class Secret:
 
 
 def is_retryable(error: CleverTapError) -> bool:
-    """Say whether an error is worth another attempt: throttling, server errors, lost answers."""
-    if isinstance(error, ResponseTooLargeError | CertificateError):
-        return False  # the same answer, or the same certificate, would come back
-    return isinstance(error, RateLimitError | ServerError | APIConnectionError) or (
-        isinstance(error, MalformedResponseError) and error.status < 300
-    )
+    """Say whether an error is worth another attempt (for a request safe to repeat)."""
+    return RetryPolicy.retryable(error)
 
 
 class Transport:
@@ -76,12 +72,11 @@ class Transport:
         account_id: the account (project) ID.
         passcode: the passcode, kept in a :class:`Secret`.
         timeout: seconds for one attempt, connection to last byte.
-        max_retries: further attempts after the first, for retryable failures.
+        retry: the default retry policy.
         upload_concurrency: in-flight ``/1/upload`` requests at most.
         query_concurrency: in-flight requests per other API path at most.
         rate_limit: requests per second across the whole client, or None for no limit.
         session: an aiohttp session to use (never closed here), or None to own one.
-        backoff: the retry delays.
         max_response_bytes: the largest body accepted; a larger one is refused unread.
         sleep: the coroutine used to wait (tests pass one that does not sleep for real).
     """
@@ -93,12 +88,11 @@ class Transport:
         account_id: str,
         passcode: Secret,
         timeout: float,
-        max_retries: int,
+        retry: RetryPolicy,
         upload_concurrency: int,
         query_concurrency: int,
         rate_limit: float | None,
         session: aiohttp.ClientSession | None,
-        backoff: _protocol.Backoff,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Sleep = asyncio.sleep,
     ):
@@ -106,10 +100,9 @@ class Transport:
         self.account_id = account_id
         self._passcode = passcode
         self.timeout = timeout
-        self.max_retries = max_retries
+        self.retry = retry
         self.upload_concurrency = upload_concurrency
         self.query_concurrency = query_concurrency
-        self.backoff = backoff
         self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._rng = random.Random()
@@ -122,6 +115,9 @@ class Transport:
         self._path_limiters = {
             _limits.CAMPAIGN_CREATE_PATH: AsyncLimiter(_limits.CAMPAIGN_CREATE_PER_SECOND, 1.0)
         }
+
+    def __repr__(self) -> str:
+        return f"Transport(account_id={self.account_id!r}, base_url={self.base_url!r})"
 
     @property
     def is_open(self) -> bool:
@@ -177,9 +173,24 @@ class Transport:
         """Wait on the transport's clock (the injected one in tests): every wait in the client."""
         await self._sleep(seconds)
 
-    async def back_off(self, attempt: int) -> None:
-        """Wait the delay this transport's retries use before retry number ``attempt`` (from 0)."""
-        await self._sleep(self.backoff.delay(attempt, rng=self._rng))
+    async def back_off(
+        self, attempt: int, *, limit: int | None = None, retry: RetryPolicy | None = None
+    ) -> bool:
+        """Wait before retry ``attempt`` (from 0) of something known to be transient.
+
+        Args:
+            attempt: retries made already.
+            limit: the retry budget, when not the policy's ``max_retries``.
+            retry: the policy (default: this transport's).
+
+        Returns:
+            False, without waiting, when the policy says to stop.
+        """
+        delay = (retry or self.retry).next_delay(None, attempt, limit=limit, rng=self._rng)
+        if delay is None:
+            return False
+        await self._sleep(delay)
+        return True
 
     async def request(
         self,
@@ -188,38 +199,55 @@ class Transport:
         *,
         params: Mapping[str, _protocol.QueryValue] | None = None,
         verbatim_params: Mapping[str, str] | None = None,
+        json: Any = None,
         body: bytes | None = None,
+        idempotent: bool = True,
         allow_fail_status: bool = False,
+        retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
     ) -> Any:
-        """Send one API request with retries and return its decoded JSON body.
+        """Send one API request, retried as the policy says, and return its decoded JSON body.
 
         Args:
             method: the HTTP method, upper case.
             path: the API path, starting with "/".
             params: query parameters, encoded once.
             verbatim_params: query parameters appended exactly as given (cursors).
-            body: the JSON body, already serialised.
+            json: a JSON body to serialise (already validated), or
+            body: a body already serialised.
+            idempotent: whether the request is safe to repeat after a lost answer.
             allow_fail_status: return ``"status": "fail"`` bodies instead of raising (uploads).
+            retry: the policy for this request (default: the transport's).
             on_retry: told of each failed attempt that is about to be retried (uploads use it to
                 notice an answer lost after the server may have applied the request).
 
         Raises:
-            CleverTapError: the typed error of the last attempt when retries run out, or at once for
+            CleverTapError: the typed error of the last attempt when the policy stops, at once for
                 errors not worth retrying.
+            RequestOutcomeUnknownError: a request not safe to repeat lost its answer.
         """
         session = self._require_session()
+        if json is not None:
+            body = _protocol.encode_json(json, what="body")
         url = _protocol.build_url(self.base_url, path, params, verbatim=verbatim_params)
         headers = _protocol.build_headers(
             self.account_id, self._passcode.reveal(), has_body=body is not None
         )
-        attempts = self.max_retries + 1
-        for attempt in range(attempts):
+        policy = retry or self.retry
+        attempt = 0
+        while True:
             retry_after: float | None = None
             try:
-                status, payload, retry_after = await self._attempt(
-                    session, method, path, url, headers, body, attempt, attempts
+                status, payload, response_headers = await self._attempt(
+                    session,
+                    method,
+                    path,
+                    url,
+                    headers,
+                    body,
+                    f"{attempt + 1}/{policy.max_retries + 1}",
                 )
+                retry_after = _protocol.parse_retry_after(response_headers.get("Retry-After"))
                 return _protocol.decode_response(
                     status,
                     payload,
@@ -227,24 +255,35 @@ class Transport:
                     path=path,
                     allow_fail_status=allow_fail_status,
                     secret=self._passcode.reveal(),
+                    headers=response_headers,
                 )
             except CleverTapError as error:
-                if attempt + 1 >= attempts or not is_retryable(error):
+                if not idempotent and outcome_unknown(error):
+                    raise RequestOutcomeUnknownError(
+                        f"{method} {path}: the server may have acted on this request, but its "
+                        f"answer was lost ({error}); it is not safe to repeat, so it was not "
+                        "retried: check before sending it again",
+                        method=method,
+                        path=path,
+                    ) from error
+                delay = policy.next_delay(
+                    error, attempt, retry_after=retry_after, idempotent=idempotent, rng=self._rng
+                )
+                if delay is None:
                     raise
                 if on_retry is not None:
                     on_retry(error)
-                delay = self.backoff.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.debug(
                     "%s %s attempt %d/%d failed (%s); retrying in %.3fs",
                     method,
                     path,
                     attempt + 1,
-                    attempts,
+                    policy.max_retries + 1,
                     type(error).__name__,
                     delay,
                 )
                 await self._sleep(delay)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+                attempt += 1
 
     async def _attempt(
         self,
@@ -254,10 +293,9 @@ class Transport:
         url: Any,
         headers: dict[str, str],
         body: bytes | None,
-        attempt: int,
-        attempts: int,
-    ) -> tuple[int, bytes, float | None]:
-        """Make one HTTP attempt inside the gates; return status, body and any Retry-After."""
+        attempt: str,
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """Make one HTTP attempt inside the gates; return the status, the body and the headers."""
         async with self._semaphore(_protocol.family_of(path)):
             # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
@@ -276,35 +314,19 @@ class Transport:
                 ) as response:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
-                    retry_after = _protocol.parse_retry_after(response.headers.get("Retry-After"))
-            except aiohttp.ClientConnectorCertificateError as exc:
-                raise CertificateError(
-                    f"{method} {path}: TLS certificate verification failed for {exc.host}: "
-                    f"{exc.certificate_error}",
-                    method=method,
-                    path=path,
-                ) from exc
-            except TimeoutError as exc:
-                raise APITimeoutError(
-                    f"{method} {path}: no answer within {self.timeout:g}s",
-                    method=method,
-                    path=path,
-                ) from exc
-            except aiohttp.ClientError as exc:
-                raise APIConnectionError(
-                    f"{method} {path}: {_describe_client_error(exc)}", method=method, path=path
-                ) from exc
+                    response_headers = response.headers
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise _connection_error(exc, method, path, self.timeout) from exc
         logger.debug(
-            "%s %s attempt %d/%d -> HTTP %d in %.1f ms (%d bytes)",
+            "%s %s attempt %s -> HTTP %d in %.1f ms (%d bytes)",
             method,
             path,
-            attempt + 1,
-            attempts,
+            attempt,
             status,
             (time.perf_counter() - started) * 1000,
             len(payload),
         )
-        return status, payload, retry_after
+        return status, payload, response_headers
 
 
 async def _read_body(response: aiohttp.ClientResponse, limit: int, method: str, path: str) -> bytes:
@@ -328,6 +350,30 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int, method: str, 
         body=None,
         method=method,
         path=path,
+    )
+
+
+def _connection_error(
+    exc: TimeoutError | aiohttp.ClientError, method: str, path: str, timeout: float
+) -> APIConnectionError:
+    """Map an aiohttp failure onto the error tree, saying whether the request was written."""
+    where = f"{method} {path}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return CertificateError(
+            f"{where}: TLS certificate verification failed for {exc.host}: {exc.certificate_error}",
+            method=method,
+            path=path,
+            request_sent=False,
+        )
+    # Refused, unresolved, unreachable, no connection in time: no byte of the request left here.
+    sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    if isinstance(exc, TimeoutError):
+        what = "no answer" if sent else "no connection"
+        return APITimeoutError(
+            f"{where}: {what} within {timeout:g}s", method=method, path=path, request_sent=sent
+        )
+    return APIConnectionError(
+        f"{where}: {_describe_client_error(exc)}", method=method, path=path, request_sent=sent
     )
 
 

@@ -2,8 +2,8 @@
 
 Records are pulled lazily from a list, a sync iterable or an async iterable; at most ``concurrency``
 batches are in flight plus one being filled, which is the backpressure on a huge source. Each batch is
-one request through the transport's retry loop; records the server refuses with 555 (its only transient
-record error) are re-sent, others are reported; an answer that cannot be matched to its batch leaves
+one request through the requester (retried as its policy says); records the server refuses with 555
+(its only transient record error) are re-sent after the policy's backoff, others are reported; an answer that cannot be matched to its batch leaves
 the unexplained records undelivered rather than guessing. Modelled on elasticsearch-py's async
 ``streaming_bulk``: a stream of per-batch results, with the summary built on it.
 """
@@ -27,6 +27,7 @@ from ._errors import (
     UploadMismatchError,
     ValidationError,
 )
+from ._retry import RetryPolicy
 from .models.reports import (
     CLIENT_NOT_JSON,
     CLIENT_TOO_LARGE,
@@ -36,7 +37,7 @@ from .models.reports import (
 )
 
 if TYPE_CHECKING:
-    from ._transport import Transport
+    from ._requester import Requester
 
 _SKIPPED = re.compile(r"Skipped record number\s*:\s*(\d+)")
 _ECHO_KEYS = ("identity", "objectId", "FBID", "GPID", "evtName")
@@ -162,7 +163,8 @@ class Uploader:
     """One upload run: pulls records, sends batches concurrently, yields a result per batch.
 
     Args:
-        transport: the client's transport.
+        requester: what the batches are sent through (the client's transport).
+        retry: the retry policy of the batches and the 555 re-sends (default: the requester's).
         kind: ``"event"``, ``"profile"`` or ``"token"``.
         dry_run: validate on the server without storing (``?dryRun=1``).
         validate: run the client-side checks first.
@@ -173,9 +175,10 @@ class Uploader:
 
     def __init__(
         self,
-        transport: Transport,
+        requester: Requester,
         kind: _record_validation.Kind,
         *,
+        retry: RetryPolicy | None = None,
         dry_run: bool = False,
         validate: bool = True,
         batch_size: int | None = None,
@@ -190,12 +193,14 @@ class Uploader:
                 f"max_batch_bytes must be an int above {_batching.BODY_OVERHEAD}",
                 field="max_batch_bytes",
             )
-        self._transport = transport
+        self._request = requester.request
+        self._back_off = requester.back_off
+        self._retry = retry or requester.retry
         self.kind = kind
         self._params = {"dryRun": 1} if dry_run else None
         self._validate = validate
         self._chunker = _batching.Chunker(min(batch_size or limit, limit), max_batch_bytes)
-        self._concurrency = concurrency or transport.upload_concurrency
+        self._concurrency = concurrency or requester.upload_concurrency
         self._batches = 0
         self._early_rejects: list[RejectedRecord] = []
         self._in_flight: dict[asyncio.Task[BatchResult], _Launched] = {}
@@ -317,19 +322,19 @@ class Uploader:
     async def _send(self, launched: _Launched) -> BatchResult:
         """Send one batch (and its 555 re-sends); account for every record and early rejection."""
         batch, rejected = launched.batch, list(launched.rejected)
-        sent, accepted, attempts = len(batch), 0, 0
+        sent, accepted, rounds = len(batch), 0, 0
         undelivered: list[UndeliveredRecord] = []
         failures: list[CleverTapError] = []
-        for round_ in range(self._transport.max_retries + 1):
-            if not batch:
-                break
+        while batch:
+            rounds += 1
             try:
-                answer = await self._transport.request(
+                answer = await self._request(
                     "POST",
                     _limits.UPLOAD_PATH,
                     params=self._params,
                     body=batch.body(),
                     allow_fail_status=True,
+                    retry=self._retry,
                     on_retry=failures.append,
                 )
             except CleverTapError as exc:
@@ -337,21 +342,21 @@ class Uploader:
                     UndeliveredRecord(i.record, i.position, exc) for i in batch.items()
                 )
                 break
-            finally:
-                attempts = len(failures) + round_ + 1
             matched = match_answer(answer, batch)
             accepted += matched.accepted
             mismatch = UploadMismatchError(matched.reason)
             undelivered.extend(
                 UndeliveredRecord(i.record, i.position, mismatch) for i in matched.unexplained
             )
-            last_round = round_ == self._transport.max_retries
-            retry: list[Item] = []
-            for item, code, error in matched.rejected:
-                if code == RETRYABLE_RECORD_CODE and not last_round:
-                    retry.append(item)
-                else:
-                    rejected.append(RejectedRecord(item.record, item.position, code, error))
+            retry = [item for item, code, _ in matched.rejected if code == RETRYABLE_RECORD_CODE]
+            # The policy paces the re-sends like any retry, and says when to stop re-sending.
+            if retry and not await self._back_off(rounds - 1, retry=self._retry):
+                retry = []
+            rejected.extend(
+                RejectedRecord(item.record, item.position, code, error)
+                for item, code, error in matched.rejected
+                if not (retry and code == RETRYABLE_RECORD_CODE)
+            )
             batch = Batch.of(retry)
         return BatchResult(
             number=launched.number,
@@ -360,5 +365,5 @@ class Uploader:
             rejected=sorted(rejected, key=lambda entry: entry.position),
             undelivered=undelivered,
             possibly_duplicated=any(_maybe_applied(error) for error in failures),
-            attempts=attempts,
+            attempts=len(failures) + rounds,
         )

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import settings
 
 from clevertap_async import CleverTap
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 
 #: The bulletin endpoint and a body it accepts: the simplest real request the fake serves.
 BULLETIN = "/1/targets/trigger.json"
@@ -82,7 +81,7 @@ async def polling_ct(
     fake: FakeCleverTap, recording_sleep: RecordingSleep
 ) -> AsyncIterator[CleverTap]:
     """A client whose waits (retries and polls) are recorded by ``recording_sleep``, never slept."""
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=recording_sleep) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=recording_sleep) as client:
         yield client
 
 
@@ -94,7 +93,7 @@ async def fake() -> AsyncIterator[FakeCleverTap]:
 
 @pytest.fixture
 async def ct(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
-    async with fake.client(backoff=NO_BACKOFF, timeout=5) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5) as client:
         yield client
 
 

@@ -2,12 +2,15 @@
 
 It seeds the fake, exports events and profiles with progress bars through injected faults, imports a
 file that holds some bad records, and prints a summary table. The export and import steps run the very
-code of ``clevertap-async export`` and ``import``.
+code of ``clevertap-async export`` and ``import``. It ends with the Python that does the same through
+the library, and where to read on. Files go to a new temporary directory unless ``--output-dir`` says
+otherwise; the demo prints where.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -24,6 +27,52 @@ PROFILES = 5_000
 START, END = date(2026, 1, 1), date(2026, 1, 31)
 
 
+#: The library calls that do what the demo's commands did; printed at the end, and run by the tests.
+PYTHON_EQUIVALENT = """\
+import asyncio
+
+import orjson
+
+from clevertap_async import CleverTap, Event
+
+
+async def main() -> None:
+    # Credentials come from CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE and CLEVERTAP_REGION.
+    async with CleverTap() as ct:
+        # 1. Export events to JSON Lines, three cursors in parallel.
+        with open("charged.jsonl", "wb") as out:
+            stream = ct.events.stream("Charged", 20260101, 20260131, raw=True, parallel=3)
+            async for record in stream:
+                out.write(orjson.dumps(record) + b"\\n")
+
+        # 2. Export the profiles that did the event.
+        profiles = [p async for p in ct.profiles.stream("Charged", 20260101, 20260131)]
+        print(len(profiles), "profiles, the first:", profiles[0].identity)
+
+        # 3. Import events; the report accounts for every record.
+        with open("charged.jsonl", "rb") as source:
+            exported = [orjson.loads(line) for _, line in zip(range(5000), source)]
+        report = await ct.events.upload(
+            Event("Charged", e["event_props"], identity=e["profile"]["identity"]) for e in exported
+        )
+        print(report.accepted, "accepted", len(report.rejected), "rejected")
+
+
+asyncio.run(main())
+"""
+
+NEXT_STEPS = f"""
+The same in Python (save as demo.py, set the CLEVERTAP_* variables, run it):
+
+{PYTHON_EQUIVALENT}
+Where to go next:
+  clevertap-async --help          every command; `clevertap-async fake-server` serves this fake
+  docs/getting-started.md         install, connect, first export and upload (`make docs` builds the site)
+  examples/                       small complete programs: a service, a nightly export, a CSV import
+  clevertap_async.testing         the fake server and pytest fixtures for your own tests
+"""
+
+
 def add_parser(commands: Any) -> None:
     """Register the subcommand."""
     parser = commands.add_parser(
@@ -32,7 +81,10 @@ def add_parser(commands: Any) -> None:
         description="Start the fake CleverTap server in-process, export and import through it.",
     )
     parser.add_argument(
-        "--output-dir", type=Path, default=Path("demo-output"), help="where the files go"
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="where the files go (default: a new temporary directory, printed at the start)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
@@ -41,7 +93,10 @@ def add_parser(commands: Any) -> None:
 async def run(args: argparse.Namespace) -> int:
     """Run the demo steps and print what each did."""
     print(f"clevertap-async {__version__} demo, against the embedded fake CleverTap server")
+    if args.output_dir is None:
+        args.output_dir = Path(tempfile.mkdtemp(prefix="clevertap-async-demo-"))
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    print(f"files go to {args.output_dir}")
     rows: list[tuple[str, str, float]] = []
     async with FakeCleverTap() as fake:
         fake.seed_events("Charged", count=EVENTS, start=START, end=END)
@@ -97,6 +152,8 @@ async def run(args: argparse.Namespace) -> int:
     for step, outcome, seconds in rows:
         print(f"  {step:<{width}}  {seconds:6.2f} s  {outcome}")
     print(f"  {retried} injected HTTP 503s were retried along the way; nothing was lost.")
+    print(f"  the files are in {args.output_dir}")
+    print(NEXT_STEPS)
     if accepted != good:
         print(f"  expected {good:,} accepted records, the fake stored {accepted:,}")
         return 1

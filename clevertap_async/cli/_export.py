@@ -83,7 +83,7 @@ async def run(args: argparse.Namespace) -> int:
                 raw=True,
                 batch_size=args.batch_size,
                 where=where,
-                resume_from=Checkpoint.from_json(saved.stream_checkpoint) if saved else None,
+                resume_from=Checkpoint.from_dict(saved.stream_checkpoint) if saved else None,
                 **options,
             )
             with progress_bar(f"export {args.kind}", quiet=args.quiet) as bar:
@@ -138,7 +138,7 @@ def _commit(
         path,
         _checkpoint.SavedExport(
             fingerprint=fingerprint(args),
-            stream_checkpoint=checkpoint.to_json(),
+            stream_checkpoint=checkpoint.to_dict(),
             output_offset=out.tell(),
             records=records,
         ),

@@ -26,6 +26,12 @@ def add_parser(commands: Any) -> None:
         "--query", "-q", action="append", default=[], metavar="K=V", help="query parameter"
     )
     parser.add_argument("--data", "-d", help="JSON body, or @FILE to read it from a file")
+    parser.add_argument(
+        "--idempotent",
+        action="store_true",
+        default=None,
+        help="the request is safe to repeat: retry a POST after a lost answer too",
+    )
     add_connection_options(parser)
     parser.set_defaults(run=run)
 
@@ -64,6 +70,8 @@ async def run(args: argparse.Namespace) -> int:
     query = parse_query(args.query)
     body = parse_data(args.data)
     async with client_from(args) as ct:
-        answer = await ct.request(args.method, args.path, params=query or None, json=body)
+        answer = await ct.request(
+            args.method, args.path, params=query or None, json=body, idempotent=args.idempotent
+        )
     sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0

@@ -1,4 +1,4 @@
-"""Filters for exports and counts, in CleverTap's query language (§6.7)."""
+"""Filters for exports and counts, in CleverTap's query language."""
 
 from __future__ import annotations
 

@@ -121,7 +121,11 @@ class Profile(UserRecord):
 
 @attrs.frozen
 class DeviceToken:
-    """One push token for a user already known to the SDK (§5.3).
+    """One push token for a user already known to the SDK.
+
+    The API identifies token records by ``objectId`` alone (the CleverTap ID the SDK gave the
+    device); ``identity``, ``FBID`` and ``GPID`` are not accepted for tokens, so this model has no
+    such fields.
 
     Example::
 

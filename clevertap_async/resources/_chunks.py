@@ -14,11 +14,11 @@ from .._errors import CleverTapError, ValidationError
 from ..models.bulk import BulkResult, ChunkResult
 
 if TYPE_CHECKING:
-    from .._client import CleverTap
+    from .._requester import Requester
 
 
 async def send_in_chunks(
-    client: CleverTap,
+    requester: Requester,
     path: str,
     values: Sequence[Any],
     size: int,
@@ -33,7 +33,7 @@ async def send_in_chunks(
     async def send(start: int) -> ChunkResult:
         chunk = list(values[start : start + size])
         try:
-            answer = await client._request("POST", path, json=body(chunk))
+            answer = await requester.request("POST", path, json=body(chunk))
         except CleverTapError as error:
             return ChunkResult(tuple(chunk), start, error=error)
         return ChunkResult(tuple(chunk), start, response=answer)

@@ -19,7 +19,7 @@ from .. import _query
 from .._errors import APIError, CountTimeoutError, MalformedResponseError, ValidationError
 
 if TYPE_CHECKING:
-    from .._client import CleverTap
+    from .._requester import Requester
 
 
 @attrs.frozen
@@ -77,7 +77,7 @@ class PollTimer:
 
 
 async def run_count_query(
-    client: CleverTap, path: str, body: dict[str, Any], polling: CountPolling
+    requester: Requester, path: str, body: dict[str, Any], polling: CountPolling
 ) -> dict[str, Any]:
     """POST a counts query and poll its ``req_id`` until done; return the final success body.
 
@@ -85,8 +85,8 @@ async def run_count_query(
         CountTimeoutError: still partial when ``polling.deadline`` seconds of waiting passed.
         APIError: the server refused the query or a poll.
     """
-    answer: dict[str, Any] = await client._request("POST", path, json=body)
-    timer, by_get = PollTimer(polling, client._transport.sleep), True
+    answer: dict[str, Any] = await requester.request("POST", path, json=body)
+    timer, by_get = PollTimer(polling, requester.sleep), True
     while answer.get("status") == "partial":
         req_id = answer.get("req_id")
         if not isinstance(req_id, int) or isinstance(req_id, bool):
@@ -99,38 +99,38 @@ async def run_count_query(
                 req_id=req_id,
                 waited=timer.waited,
             )
-        answer, by_get = await _poll_or_resubmit(client, path, body, req_id, by_get=by_get)
+        answer, by_get = await _poll_or_resubmit(requester, path, body, req_id, by_get=by_get)
     return answer
 
 
 async def _poll(
-    client: CleverTap, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
+    requester: Requester, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
 ) -> tuple[dict[str, Any], bool]:
     """Poll once; return the answer and whether GET still works for the next poll."""
     params = {"req_id": req_id}
     if by_get:
         try:
-            return await client._request("GET", path, params=params), True
+            return await requester.request("GET", path, params=params), True
         except APIError as error:
             if error.status != 405:
                 raise
     # A server that answers the GET poll with 405 wants the query POSTed again (the old Java SDK's way).
-    return await client._request("POST", path, params=params, json=body), False
+    return await requester.request("POST", path, params=params, json=body), False
 
 
 async def _poll_or_resubmit(
-    client: CleverTap, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
+    requester: Requester, path: str, body: dict[str, Any], req_id: int, *, by_get: bool
 ) -> tuple[dict[str, Any], bool]:
     try:
-        return await _poll(client, path, body, req_id, by_get=by_get)
+        return await _poll(requester, path, body, req_id, by_get=by_get)
     except APIError as error:
         if error.status != 400 or "request id" not in error.message.lower():
             raise
-    return await client._request("POST", path, json=body), by_get
+    return await requester.request("POST", path, json=body), by_get
 
 
 async def count_events(
-    client: CleverTap,
+    requester: Requester,
     path: str,
     event_name: object,
     start: object,
@@ -140,7 +140,7 @@ async def count_events(
 ) -> int:
     """Run an event or profile count (the same query, two paths) and return its count."""
     body = _query.event_query(event_name, start, end, where)
-    return count_of(await run_count_query(client, path, body, polling), path)
+    return count_of(await run_count_query(requester, path, body, polling), path)
 
 
 def count_of(answer: dict[str, Any], path: str) -> int:

@@ -40,8 +40,8 @@ class Uploads(Resource):
 
         Records are pulled lazily (a generator of millions is never held in memory), checked, sent in
         batches of at most 1000 records (100 for tokens) and ``max_batch_bytes``, with up to the
-        client's ``upload_concurrency`` batches in flight. Retryable failures are retried by the
-        transport; records refused with code 555 are re-sent. Event uploads are at-least-once: a
+        client's ``upload_concurrency`` batches in flight. Failures are retried as the client's
+        retry policy says; records refused with code 555 are re-sent after its backoff. Event uploads are at-least-once: a
         batch re-sent after a lost answer may be stored twice (counted in
         ``report.possibly_duplicated``).
 
@@ -165,7 +165,7 @@ class Uploads(Resource):
             lambda: self._uploader(dry_run, validate, min(size, limit), max_batch_bytes),
             max_records=size,
             linger=linger,
-            concurrency=self._client._transport.upload_concurrency,
+            concurrency=self._requester.upload_concurrency,
             on_failure=on_failure,
         )
         self._uploader(dry_run, validate, min(size, limit), max_batch_bytes)  # options checked now
@@ -175,7 +175,7 @@ class Uploads(Resource):
         self, dry_run: bool, validate: bool, batch_size: int | None, max_batch_bytes: int
     ) -> Uploader:
         return Uploader(
-            self._client._transport,
+            self._requester,
             self._KIND,
             dry_run=dry_run,
             validate=validate,

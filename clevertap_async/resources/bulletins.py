@@ -13,7 +13,7 @@ BULLETIN_PATH = "/1/targets/trigger.json"
 
 
 class Bulletins(Resource):
-    """The Bulletins API (clevertap-api.md §7.6)."""
+    """The Bulletins API."""
 
     async def trigger(
         self,
@@ -57,7 +57,9 @@ class Bulletins(Resource):
             "c-by": _validation.email(created_by, "created_by"),
             "when": _when(when),
         }
-        result: dict[str, Any] = await self._client._request("POST", BULLETIN_PATH, json=body)
+        result: dict[str, Any] = await self._request(
+            "POST", BULLETIN_PATH, json=body, idempotent=False
+        )
         return result
 
 

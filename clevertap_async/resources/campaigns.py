@@ -82,7 +82,7 @@ class Campaigns(Resource):
             channel: ``push``, ``email``, ``sms``, ``webpush`` or ``whatsapp`` (the ``target_mode``).
             content: the message: push and webpush need ``title`` and ``body``; email ``subject``,
                 ``body`` and ``sender_name``; SMS ``body``.
-            where: the audience as an event query (§6.7), a mapping or an attrs model; ``from`` and
+            where: the audience as an event query, a mapping or an attrs model; ``from`` and
                 ``to`` may be ``datetime.date`` values.
             segment: the audience as a segment (``"all"``) instead of ``where``.
             when: ``"now"``, ``"YYYYMMDD HH:MM"`` or a naive datetime, both in the account's time
@@ -111,7 +111,9 @@ class Campaigns(Resource):
             labels=labels,
             provider_nick_name=provider_nick_name,
         )
-        return _created(await self._client._request("POST", CREATE_PATH, json=body))
+        # Not safe to repeat: a second attempt after a lost answer could create a second campaign.
+        answer = await self._request("POST", CREATE_PATH, json=body, idempotent=False)
+        return _created(answer)
 
     async def estimate(
         self,
@@ -157,7 +159,7 @@ class Campaigns(Resource):
             devices=devices,
         )
         body["estimate_only"] = True
-        answer = await self._client._request("POST", CREATE_PATH, json=body)
+        answer = await self._request("POST", CREATE_PATH, json=body)
         return CampaignCreated(id=None, estimates=_created(answer).estimates)
 
     async def list(self, start: _query.DateLike, end: _query.DateLike) -> list[dict[str, Any]]:
@@ -182,7 +184,7 @@ class Campaigns(Resource):
         """
         first, last = _query.date_range(start, end)
         body = {"from": _query.yyyymmdd(first), "to": _query.yyyymmdd(last)}
-        answer = await self._client._request("POST", LIST_PATH, json=body)
+        answer = await self._request("POST", LIST_PATH, json=body)
         targets = answer.get("targets")
         return list(targets) if isinstance(targets, list) else []
 
@@ -207,7 +209,7 @@ class Campaigns(Resource):
         """
         body = {"id": _campaign_id(campaign_id)}
         try:
-            answer = await self._client._request("POST", REPORT_PATH, json=body)
+            answer = await self._request("POST", REPORT_PATH, json=body)
         except APIFailure as failure:
             if _NOT_COMPLETED not in failure.message:
                 raise
@@ -231,7 +233,7 @@ class Campaigns(Resource):
             ValidationError: a bad ID; nothing was sent.
             APIError: the server refused (an unknown ID, for instance).
         """
-        await self._client._request("POST", STOP_PATH, json={"id": _campaign_id(campaign_id)})
+        await self._request("POST", STOP_PATH, json={"id": _campaign_id(campaign_id)})
 
     async def send(
         self,
@@ -273,7 +275,7 @@ class Campaigns(Resource):
         _optional(body, tag_group=tag_group, provider_nick_name=provider_nick_name)
         _optional_flag(body, "respect_frequency_caps", respect_frequency_caps)
         path = SEND_PATH.format(channel=channel)
-        result: dict[str, Any] = await self._client._request("POST", path, json=body)
+        result: dict[str, Any] = await self._request("POST", path, json=body, idempotent=False)
         return result
 
 

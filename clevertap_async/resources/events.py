@@ -23,7 +23,7 @@ class Events(Uploads):
 
     _KIND = "event"
 
-    # --- counts (clevertap-api.md §6.5) ---
+    # --- counts ---
 
     async def count(
         self,
@@ -47,7 +47,7 @@ class Events(Uploads):
             event_name: the event to count.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks (§6.7) as a mapping or an attrs model.
+            where: further query-language blocks as a mapping or an attrs model.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -59,10 +59,10 @@ class Events(Uploads):
             APIError: the server refused the query.
         """
         return await count_events(
-            self._client, EVENT_COUNT_PATH, event_name, start, end, where, polling
+            self._requester, EVENT_COUNT_PATH, event_name, start, end, where, polling
         )
 
-    # --- export (clevertap-api.md §6.2) ---------------------------------------------------------
+    # --- export ---------------------------------------------------------
 
     @overload
     def stream(
@@ -157,15 +157,15 @@ class Events(Uploads):
             start: the first day, a ``date`` or a ``YYYYMMDD`` int.
             end: the last day (inclusive).
             batch_size: records per page, 1 to 5000.
-            where: filters in the query language (§6.7): a ``Where`` or a dict of body fields.
+            where: filters in the query language: a ``Where`` or a dict of body fields.
             raw: yield the server's dicts untouched (the fastest way) instead of ExportedEvent.
             app: add OS version, make, model and app version to each profile.
             events: include event summaries in each profile (None: the server's default).
             profile: include custom profile properties (None: the server's default).
             parallel: cursors run at once; above 1 the range is split into days, each its own
                 partition, still within the client's query concurrency.
-            resume_from: a Checkpoint (or its ``to_json()`` form) from an earlier run with the same
-                arguments, or a bare cursor string with ``parallel=1``.
+            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form) from an
+                earlier run with the same arguments, or a bare cursor string with ``parallel=1``.
             prefetch: fetch each partition's next page while the caller handles the current one.
             tz: the project's time zone, in which the API writes ``ts``: a zone name
                 (``"Asia/Kolkata"``) or a tzinfo. ``ExportedEvent.ts`` is aware, in this zone.
@@ -177,7 +177,7 @@ class Events(Uploads):
             ValidationError: an argument is wrong (raised here, before anything is sent).
         """
         return open_stream(
-            self._client,
+            self._requester,
             EVENTS_PATH,
             event_name=event_name,
             start=start,

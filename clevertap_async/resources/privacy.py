@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -20,6 +20,11 @@ from ..models.privacy import DeletionOutcome, DeletionStatus, PrivacyAccessResul
 from ._base import Resource
 from ._counting import CountPolling, PollTimer
 
+if TYPE_CHECKING:
+    from .._requester import Requester
+    from .events import Events
+    from .profiles import Profiles
+
 #: Deletes are processed in the background (minutes, not seconds): re-check for up to five minutes.
 DELETE_POLLING = CountPolling(deadline=300.0, initial=2.0, maximum=30.0, multiplier=2.0)
 
@@ -29,6 +34,12 @@ _MATCH_KEYS = ("identity", "objectId", "email")
 
 class Privacy(Resource):
     """Privacy requests: ``access`` gathers a subject's profiles and events, ``delete`` erases them."""
+
+    def __init__(self, requester: Requester, *, events: Events, profiles: Profiles):
+        super().__init__(requester)
+        self._sleep = requester.sleep
+        self._stream_events = events.stream
+        self._profiles = profiles
 
     async def access(
         self,
@@ -105,7 +116,7 @@ class Privacy(Resource):
             names = sorted({name for profile, _ in found for name in profile.events})
         events: list[dict[str, list[ExportedEvent]]] = [{n: [] for n in names} for _ in found]
         for name in names:  # one export per event name for every profile, not one per profile
-            async for event in self._client.events.stream(name, first, last, parallel=parallel):
+            async for event in self._stream_events(name, first, last, parallel=parallel):
                 index = _owner_of(event.raw_profile, owner)
                 if index is not None:
                     events[index][name].append(event)
@@ -193,7 +204,7 @@ class Privacy(Resource):
         polling: CountPolling,
     ) -> None:
         """Re-check ``waiting`` subjects until gone (then ``deleted``) or the deadline passes."""
-        timer = PollTimer(polling, self._client._transport.sleep)
+        timer = PollTimer(polling, self._sleep)
         while waiting:
             seen = await asyncio.gather(*(self._lookup(*subjects[index]) for index in waiting))
             # A failed lookup is not proof the profile is gone: the subject stays pending.
@@ -214,14 +225,14 @@ class Privacy(Resource):
             if not ids:
                 continue
             call: dict[str, Any] = {"guids" if kind == "guid" else "identities": ids}
-            result = await self._client.profiles.delete(**call)
+            result = await self._profiles.delete(**call)
             for chunk in result.chunks:
                 if chunk.error is not None:
                     errors.update(dict.fromkeys(chunk.values, chunk.error))
         return errors
 
     async def _get(self, kind: str, value: str) -> ExportedProfile | None:
-        profiles = self._client.profiles
+        profiles = self._profiles
         found = await (
             profiles.get(email=value) if kind == "email" else profiles.get(identity=value)
         )

@@ -51,7 +51,7 @@ class Profiles(Uploads):
             event_name: the event the profiles did.
             start: the first day, a ``datetime.date`` or a ``YYYYMMDD`` int.
             end: the last day, included.
-            where: further query-language blocks (§6.7) as a mapping or an attrs model.
+            where: further query-language blocks as a mapping or an attrs model.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -63,7 +63,7 @@ class Profiles(Uploads):
             APIError: the server refused the query.
         """
         return await count_events(
-            self._client, PROFILE_COUNT_PATH, event_name, start, end, where, polling
+            self._requester, PROFILE_COUNT_PATH, event_name, start, end, where, polling
         )
 
     async def delete(
@@ -100,7 +100,7 @@ class Profiles(Uploads):
         key, field = ("identity", "identities") if identities is not None else ("guid", "guids")
         values = _validation.text_list(identities if identities is not None else guids, field)
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DELETE_PATH,
             values,
             _limits.MAX_DELETE_IDS,
@@ -126,7 +126,7 @@ class Profiles(Uploads):
         """
         values = _validation.text_list(identities, "identities")
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DEMERGE_PATH,
             values,
             _limits.MAX_DELETE_IDS,
@@ -152,7 +152,7 @@ class Profiles(Uploads):
         """
         values = _validation.text_list(phones, "phones", _validation.phone)
         return await send_in_chunks(
-            self._client,
+            self._requester,
             DISASSOCIATE_PATH,
             values,
             _limits.MAX_SUBSCRIPTION_RECORDS,
@@ -243,12 +243,12 @@ class Profiles(Uploads):
             start: the first day, a ``date`` or a ``YYYYMMDD`` int.
             end: the last day (inclusive).
             batch_size: records per page, 1 to 5000, rounded down to a multiple of 23.
-            where: filters in the query language (§6.7): a ``Where`` or a dict of body fields.
+            where: filters in the query language: a ``Where`` or a dict of body fields.
             raw: yield the server's dicts untouched instead of ExportedProfile.
             app: add OS version, make, model and app version to each profile.
             events: include event summaries (about 75% of a record; None: the server's default).
             profile: include custom profile properties (None: the server's default).
-            resume_from: a Checkpoint (or its ``to_json()`` form), or a bare cursor.
+            resume_from: a Checkpoint (or its ``to_json()`` string or ``to_dict()`` form), or a bare cursor.
             prefetch: fetch each partition's next page while the caller handles the current one.
 
         Returns:
@@ -258,7 +258,7 @@ class Profiles(Uploads):
             ValidationError: an argument is wrong (raised here, before anything is sent).
         """
         return open_stream(
-            self._client,
+            self._requester,
             PROFILES_PATH,
             event_name=event_name,
             start=start,
@@ -335,7 +335,7 @@ class Profiles(Uploads):
                 "pass exactly one of identity=, email= or object_id=", field="identity"
             )
         try:
-            data = await self._client._request("GET", PROFILE_PATH, params=given)
+            data = await self._request("GET", PROFILE_PATH, params=given)
         except NotFoundError:
             return None
         record = data.get("record")

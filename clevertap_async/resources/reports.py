@@ -83,7 +83,7 @@ class Reports(Resource):
             groups: up to 5 of your own keys, each mapped to ``daily``, ``weekly`` or ``monthly``.
             unique: count profiles instead of events.
             sum_event_prop: sum this integer event property instead of counting.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -105,7 +105,7 @@ class Reports(Resource):
             body["unique"] = True
         if sum_event_prop is not None:
             body["sum_event_prop"] = _validation.required_text(sum_event_prop, "sum_event_prop")
-        answer = await run_count_query(self._client, TRENDS_PATH, body, polling)
+        answer = await run_count_query(self._requester, TRENDS_PATH, body, polling)
         return {key: answer.get(key) or {} for key in body["groups"]}
 
     async def top(
@@ -135,7 +135,7 @@ class Reports(Resource):
             groups: your own keys, each mapped to ``{"property_type", "name", "top_n"?, "order"?}``;
                 ``property_type`` is one of the API's (``event_properties``, ``profile_fields``...),
                 ``order`` is ``asc`` or ``desc``.
-            where: further query-language blocks (§6.7).
+            where: further query-language blocks.
             polling: how long to poll while the server answers "partial".
 
         Returns:
@@ -148,7 +148,7 @@ class Reports(Resource):
         """
         body = _query.event_query(event_name, start, end, where)
         body["groups"] = {key: _top_group(key, spec) for key, spec in _groups(groups).items()}
-        answer = await run_count_query(self._client, TOP_PATH, body, polling)
+        answer = await run_count_query(self._requester, TOP_PATH, body, polling)
         return {key: answer.get(key) or {} for key in body["groups"]}
 
     async def realtime(self, *splits: str) -> RealtimeCounts:
@@ -174,7 +174,7 @@ class Reports(Resource):
             _validation.one_of(split, frozenset(REALTIME_SPLITS), "splits"): True
             for split in splits
         }
-        answer = await self._client._request("POST", REALTIME_PATH, json=body)
+        answer = await self._request("POST", REALTIME_PATH, json=body)
         ts = answer.get("last_processed_ts")
         return RealtimeCounts(
             count=count_of(answer, REALTIME_PATH),
@@ -241,10 +241,7 @@ class Reports(Resource):
             for a, b in _query.windows(first, last, window_days)
         ]
         answers = await asyncio.gather(
-            *(
-                self._client._request("POST", MESSAGE_REPORT_PATH, json=request)
-                for request in requests
-            )
+            *(self._request("POST", MESSAGE_REPORT_PATH, json=request) for request in requests)
         )
         return _merge(answers)
 

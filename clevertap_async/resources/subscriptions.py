@@ -79,7 +79,7 @@ class Subscriptions(Resource):
         if not entries:
             raise ValidationError("pass at least one email or phone number", field="emails")
         return await send_in_chunks(
-            self._client,
+            self._requester,
             SUBSCRIBE_PATH,
             entries,
             _limits.MAX_SUBSCRIPTION_RECORDS,

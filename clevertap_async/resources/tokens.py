@@ -1,4 +1,4 @@
-"""Device-token uploads (clevertap-api.md §5.3)."""
+"""Device-token uploads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,6 @@ from ._uploads import Uploads
 
 
 class Tokens(Uploads):
-    """Device-token uploads (clevertap-api.md §5.3)."""
+    """Device-token uploads: only the record kind differs from events and profiles."""
 
     _KIND = "token"

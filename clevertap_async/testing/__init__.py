@@ -14,9 +14,11 @@ Example::
             await ct.request("POST", "/1/targets/trigger.json", json={...})
 
 With pytest, the ``fake_clevertap`` fixture gives a running fake and ``fake_clevertap_client`` an open
-client pointed at it (installed automatically as a pytest plugin).
+client pointed at it (installed automatically as a pytest plugin). ``NO_WAIT_RETRIES`` is a retry
+policy that decides like the default one but never sleeps: ``fake.client(retry=NO_WAIT_RETRIES)``.
 """
 
+from .._retry import NO_WAIT_RETRIES
 from ._campaigns import FakeCampaign
 from ._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from ._process import FakeServerProcess, fake_server_process
@@ -25,6 +27,7 @@ from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE, FakeCleverTap, Record
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_PASSCODE",
+    "NO_WAIT_RETRIES",
     "FakeCampaign",
     "FakeCleverTap",
     "FakeServerProcess",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -35,6 +35,10 @@ def to_date(value: date | int | str) -> date:
         return value
     text = str(value)
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+def _day_start_epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 def day_key(day: date) -> int:
@@ -177,7 +181,8 @@ class SeedStore:
             n = first + i
             day = days[i * len(days) // count]
             identity, email, object_id = f"user-{n}", f"user{n}@example.com", f"__{n:08x}-fake"
-            seen = int(rng.uniform(1.7e9, 1.8e9))
+            # First and last seen fall on the profile's active day (UTC), where its events are.
+            seen = _day_start_epoch(day) + int(rng.uniform(0, 86_340))
             record = {
                 "identity": identity,
                 "email": email,

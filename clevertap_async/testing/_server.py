@@ -178,9 +178,20 @@ class FakeCleverTap:
         return f"http://{self.host}:{self.port}"
 
     def client(self, **options: Any) -> CleverTap:
-        """Return a CleverTap client pointed at this fake with its credentials (not yet opened)."""
-        from .._client import CleverTap
+        """Return a CleverTap client pointed at this fake with its credentials (not yet opened).
 
+        Args:
+            options: any ``CleverTap`` keyword argument. The ``backoff=`` and ``max_retries=`` of
+                older test code are turned into the equivalent ``retry=`` policy here, so test
+                suites written against them keep running unchanged.
+        """
+        from .._client import CleverTap
+        from .._protocol import Backoff
+
+        if "backoff" in options or "max_retries" in options:
+            backoff = options.pop("backoff", None) or Backoff()
+            retries = options.pop("max_retries", 3)
+            options["retry"] = backoff.to_policy(retries)
         return CleverTap(self.account_id, self._passcode, base_url=self.url, **options)
 
     def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:

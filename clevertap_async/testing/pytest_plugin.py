@@ -10,7 +10,7 @@ import importlib.util
 from collections.abc import AsyncIterator
 
 from .._client import CleverTap
-from .._protocol import NO_BACKOFF
+from .._retry import NO_WAIT_RETRIES
 from ._server import FakeCleverTap
 
 # The plugin loads in every pytest run where clevertap-async is installed; without pytest-asyncio it
@@ -27,5 +27,5 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
     @pytest_asyncio.fixture
     async def fake_clevertap_client(fake_clevertap: FakeCleverTap) -> AsyncIterator[CleverTap]:
         """An open client for ``fake_clevertap`` whose retries do not sleep."""
-        async with fake_clevertap.client(backoff=NO_BACKOFF) as client:
+        async with fake_clevertap.client(retry=NO_WAIT_RETRIES) as client:
             yield client

@@ -23,8 +23,8 @@ from clevertap_async import (
     BadRequestError,
     CleverTap,
     PaginationError,
+    RetryPolicy,
 )
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.testing import FakeCleverTap
 from tests.conftest import BULLETIN
 from tests.conftest import BULLETIN_BODY as GOOD
@@ -38,9 +38,9 @@ BOUND = 10.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def no_wait(**options: Any) -> dict[str, Any]:
+def no_wait(max_retries: int = 3, **options: Any) -> dict[str, Any]:
     """Client options for retries that never sleep, plus ``options``."""
-    return {"backoff": NO_BACKOFF, **options}
+    return {"retry": RetryPolicy.no_wait(max_retries), **options}
 
 
 @asynccontextmanager

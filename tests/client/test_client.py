@@ -16,8 +16,7 @@ from clevertap_async import (
     ConfigurationError,
     ValidationError,
 )
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 
 PASSCODE = "fake-passcode"
 
@@ -47,7 +46,7 @@ def test_arguments_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ({"account_id": "a"}, "set CLEVERTAP_PASSCODE"),
         ({"account_id": "a", "passcode": "p", "region": "mars"}, "unknown region 'mars'"),
         ({"account_id": "a", "passcode": "p", "timeout": 0}, "timeout must be a positive number"),
-        ({"account_id": "a", "passcode": "p", "max_retries": -1}, "max_retries must be"),
+        ({"account_id": "a", "passcode": "p", "retry": 3}, "retry must be a RetryPolicy"),
         ({"account_id": "a", "passcode": "p", "query_concurrency": 0}, "query_concurrency"),
         ({"account_id": "a", "passcode": "p", "rate_limit": -2}, "rate_limit"),
     ],
@@ -55,6 +54,16 @@ def test_arguments_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 def test_bad_configuration_is_named(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         CleverTap(**kwargs)
+
+
+def test_a_region_beside_a_base_url_is_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEVERTAP_BASE_URL", "http://127.0.0.1:9")
+    with pytest.raises(ConfigurationError, match=r"unknown region 'mars'.*eu1, in1"):
+        CleverTap("a", "p", region="mars")
+    monkeypatch.setenv("CLEVERTAP_REGION", "mars")
+    with pytest.raises(ConfigurationError, match="unknown region 'mars'"):
+        CleverTap("a", "p")
+    assert CleverTap("a", "p", region="in1").base_url == "http://127.0.0.1:9"
 
 
 def test_repr_hides_the_passcode() -> None:
@@ -65,7 +74,7 @@ def test_repr_hides_the_passcode() -> None:
 
 
 async def test_use_before_open_and_after_close_is_refused(fake: FakeCleverTap) -> None:
-    ct = fake.client(backoff=NO_BACKOFF)
+    ct = fake.client(retry=NO_WAIT_RETRIES)
     with pytest.raises(ClientStateError, match="not open"):
         await ct.request("GET", "/1/x")
     async with ct:
@@ -171,11 +180,11 @@ async def test_passcode_never_reaches_logs_or_errors(
     caplog.set_level(logging.DEBUG)
     fake.faults.inject("status", status=503, times=1)
     errors: list[str] = []
-    async with fake.client(backoff=NO_BACKOFF) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         try:
             await ct.request("POST", "/1/targets/trigger.json", json={"x": 1})
         except Exception as exc:
-            errors.append(f"{exc!s} {exc!r} {getattr(exc, 'body', '')}")
+            errors.append(f"{exc!s} {exc!r} {getattr(exc, 'body', '')} {vars(exc)}")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "attempt 1/4 -> HTTP 503" in logged
     assert "retrying" in logged

@@ -15,8 +15,7 @@ from clevertap_async import (
     PermissionDeniedError,
     ValidationError,
 )
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 from tests.conftest import RecordingSleep
 
 EVENTS = "/1/counts/events.json"
@@ -257,7 +256,7 @@ async def test_a_forgotten_req_id_resubmits_the_query(fake: FakeCleverTap) -> No
 
     fake.daily_counts["Charged"] = 5
     fake.count_partials = 1
-    async with fake.client(backoff=NO_BACKOFF, _sleep=forgetful_sleep) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, _sleep=forgetful_sleep) as client:
         assert await client.events.count("Charged", 20260101, 20260101) == 5
     calls = [(r.method, "req_id" in r.query, r.status) for r in fake.requests]
     assert calls == [

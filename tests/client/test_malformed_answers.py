@@ -18,9 +18,9 @@ from clevertap_async import (
     CleverTapError,
     MalformedResponseError,
     ResponseTooLargeError,
+    RetryPolicy,
     UploadReport,
 )
-from clevertap_async._protocol import NO_BACKOFF
 
 
 @attrs.define
@@ -73,8 +73,7 @@ async def client(scripted: Scripted) -> AsyncIterator[CleverTap]:
         "ACC",
         "passcode-123",
         base_url=scripted.url,
-        backoff=NO_BACKOFF,
-        max_retries=0,
+        retry=RetryPolicy.no_wait(0),
         max_response_bytes=200_000,
     ) as ct:
         yield ct

@@ -15,12 +15,12 @@ from clevertap_async import (
     DeletionStatus,
     ExportedProfile,
     PrivacyAccessResult,
+    RetryPolicy,
     ServerError,
     ValidationError,
 )
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async.resources.privacy import _target
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 from tests.conftest import RecordingSleep
 
 DELETE = "/1/delete/profiles.json"
@@ -187,7 +187,7 @@ async def test_deleted_once_the_fakes_clock_passes_the_delay(fake: FakeCleverTap
     async def advance(seconds: float) -> None:
         now[0] += seconds
 
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, _sleep=advance) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=advance) as ct:
         outcomes = await ct.privacy.delete(
             emails=["user0@example.com", "user1@example.com"], polling=CountPolling(deadline=60)
         )
@@ -198,7 +198,7 @@ async def test_deleted_once_the_fakes_clock_passes_the_delay(fake: FakeCleverTap
 async def test_a_failed_delete_is_reported_with_its_error(fake: FakeCleverTap) -> None:
     fake.seed_profiles(count=1, start=START, end=END)
     fake.faults.inject("status", status=500, times=10, path=DELETE)
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, max_retries=2) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(2), timeout=5) as ct:
         [outcome] = await ct.privacy.delete(identities=["user-0"])
     assert outcome.status == DeletionStatus.FAILED
     assert isinstance(outcome.error, ServerError)

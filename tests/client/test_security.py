@@ -17,9 +17,14 @@ import pytest
 import trustme
 from aiohttp import web
 
-from clevertap_async import APIConnectionError, CertificateError, CleverTap, CleverTapError
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async import (
+    APIConnectionError,
+    CertificateError,
+    CleverTap,
+    CleverTapError,
+    RetryPolicy,
+)
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 from tests.conftest import RecordingSleep
 
 SECRET = "sup3r-s3cret-passcode"
@@ -52,7 +57,7 @@ async def test_tls_certificates_are_verified_by_default(
 ) -> None:
     url, _ = tls_server
     async with CleverTap(
-        "ACC", SECRET, base_url=url, backoff=NO_BACKOFF, max_retries=3, _sleep=recording_sleep
+        "ACC", SECRET, base_url=url, retry=RetryPolicy.no_wait(3), _sleep=recording_sleep
     ) as ct:
         with pytest.raises(CertificateError, match="certificate verification failed") as info:
             await ct.request("GET", "/1/ok.json")
@@ -78,7 +83,7 @@ async def test_the_passcode_travels_only_in_its_header(caplog: pytest.LogCapture
     async with FakeCleverTap(passcode=SECRET) as fake:
         fake.faults.inject("status", status=500, times=1)
         fake.faults.inject("drop", times=1)
-        async with fake.client(backoff=NO_BACKOFF) as ct:
+        async with fake.client(retry=NO_WAIT_RETRIES) as ct:
             await ct.request(
                 "POST",
                 "/1/targets/trigger.json",
@@ -90,6 +95,7 @@ async def test_the_passcode_travels_only_in_its_header(caplog: pytest.LogCapture
                     "c-by": "a@b.co",
                     "when": "now",
                 },
+                idempotent=True,
             )
             texts = [repr(ct), str(ct), repr(ct.bulletins), repr(fake)]
         for record in fake.requests:
@@ -121,7 +127,7 @@ async def test_no_passcode_in_uploads_exports_or_their_logs(
             {"identity": f"u{n}", "evtName": "Viewed", "evtData": {"n": n}} for n in range(50)
         ]
         records += [{"identity": "x", "evtName": "App Launched"}, {"evtName": "NoIdentity"}]
-        async with fake.client(backoff=NO_BACKOFF, max_retries=1) as ct:
+        async with fake.client(retry=RetryPolicy.no_wait(1)) as ct:
             report = await ct.events.upload(records, batch_size=10)
             texts += [repr(report), *(str(u.exception) for u in report.undelivered)]
             try:
@@ -130,7 +136,7 @@ async def test_no_passcode_in_uploads_exports_or_their_logs(
                 texts.append(repr(error))
             texts.append(repr(ct.events.stream("Charged", 20260101, 20260102)))
         async with CleverTap(
-            fake.account_id, SECRET + "-wrong", base_url=fake.url, backoff=NO_BACKOFF
+            fake.account_id, SECRET + "-wrong", base_url=fake.url, retry=NO_WAIT_RETRIES
         ) as ct:
             for call in (
                 ct.events.upload(records[:3]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,11 +24,11 @@ from clevertap_async import (
     ExportedEvent,
     ExportedProfile,
     PaginationError,
+    RetryPolicy,
     ValidationError,
     Where,
 )
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 from tests.conftest import RecordingSleep
 
 EVENTS = "/1/events.json"
@@ -61,7 +60,7 @@ async def scripted_export(
     app.router.add_route("*", EVENTS, export)
     server = await aiohttp_server(app)
     url = str(server.make_url("")).rstrip("/")
-    async with CleverTap("acc", "passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+    async with CleverTap("acc", "passcode", base_url=url, retry=NO_WAIT_RETRIES) as ct:
         yield ct
 
 
@@ -102,15 +101,17 @@ async def test_a_re_encoded_cursor_is_what_the_verbatim_rule_prevents(
     fake: FakeCleverTap, ct: CleverTap
 ) -> None:
     fake.seed_events("Charged", count=5, start=20260101, end=20260101)
-    created = await ct._request(
+    created = await ct._transport.request(
         "POST",
         EVENTS,
         params={"batch_size": 5},
         json={"event_name": "Charged", "from": 20260101, "to": 20260101},
     )
     with pytest.raises(BadRequestError, match="Incorrect Usage"):
-        await ct._request("GET", EVENTS, params={"cursor": created["cursor"]})  # encoded twice
-    page = await ct._request("GET", EVENTS, verbatim_params={"cursor": created["cursor"]})
+        await ct._transport.request(
+            "GET", EVENTS, params={"cursor": created["cursor"]}
+        )  # encoded twice
+    page = await ct._transport.request("GET", EVENTS, verbatim_params={"cursor": created["cursor"]})
     assert len(page["records"]) == 5
 
 
@@ -199,7 +200,7 @@ async def test_faults_mid_stream_lose_and_repeat_nothing(fake: FakeCleverTap) ->
     fake.faults.inject("drop", every=4, path=EVENTS, method="GET")
     fake.faults.inject("lost_response", every=7, path=EVENTS, method="GET")
     fake.faults.inject("truncate", every=11, path=EVENTS, method="GET")
-    async with fake.client(backoff=NO_BACKOFF, timeout=5, max_retries=8) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(8), timeout=5) as ct:
         records = await collect(
             ct.events.stream("Charged", 20260101, 20260104, batch_size=97, raw=True)
         )
@@ -218,14 +219,12 @@ async def test_pages_resume_from_a_saved_checkpoint_without_loss_or_repeat(
     ) as pages:
         async for page in pages:
             first_run.extend(page.records)
-            saved = json.dumps(page.checkpoint.to_json())  # what a CLI writes to its file
+            saved = page.checkpoint.to_json()  # what a CLI writes to its file
             if len(first_run) >= 180:
                 break  # "crash" after the third page
     assert len(first_run) == 180
     rest = await collect(
-        ct.events.stream(
-            "Charged", 20260101, 20260102, batch_size=60, raw=True, resume_from=json.loads(saved)
-        )
+        ct.events.stream("Charged", 20260101, 20260102, batch_size=60, raw=True, resume_from=saved)
     )
     assert canonical(first_run + rest) == seeded(fake, "Charged", 20260101, 20260102)
 
@@ -330,7 +329,7 @@ async def test_parallel_resume_covers_every_partition(fake: FakeCleverTap, ct: C
             if len(first) >= 300:
                 break
     assert saved is not None and not saved.done
-    restored = Checkpoint.from_json(json.loads(json.dumps(saved.to_json())))
+    restored = Checkpoint.from_json(saved.to_json())
     rest = await collect(
         ct.events.stream(
             "Charged", 20260101, 20260105, batch_size=40, raw=True, parallel=3, resume_from=restored

@@ -15,14 +15,13 @@ from clevertap_async import (
     APIError,
     APITimeoutError,
     AuthenticationError,
-    Backoff,
     BadRequestError,
     CleverTap,
     RateLimitError,
+    RetryPolicy,
     ServerError,
 )
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 from tests.conftest import BULLETIN, RecordingSleep
 from tests.conftest import BULLETIN_BODY as GOOD
 
@@ -41,15 +40,16 @@ async def test_retryable_faults_are_retried_to_success(
     fake: FakeCleverTap, kind: str, options: dict[str, int]
 ) -> None:
     rule = fake.faults.inject(kind, times=2, **options)
-    async with fake.client(backoff=NO_BACKOFF, max_retries=3) as ct:
-        assert await ct.request("POST", BULLETIN, json=GOOD) == {"status": "success"}
+    async with fake.client(retry=RetryPolicy.no_wait(3)) as ct:
+        answer = await ct.request("POST", BULLETIN, json=GOOD, idempotent=True)
+    assert answer == {"status": "success"}
     assert rule.fired == 2
     assert len(fake.requests_to(BULLETIN)) == 3
 
 
 async def test_retries_stop_after_max_retries(fake: FakeCleverTap) -> None:
     fake.faults.inject("status", status=429)
-    async with fake.client(backoff=NO_BACKOFF, max_retries=4) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(4)) as ct:
         with pytest.raises(RateLimitError) as info:
             await ct.request("POST", BULLETIN, json=GOOD)
     assert info.value.message == "Too many concurrent requests"
@@ -58,14 +58,14 @@ async def test_retries_stop_after_max_retries(fake: FakeCleverTap) -> None:
 
 async def test_no_retries_means_one_attempt(fake: FakeCleverTap) -> None:
     fake.faults.inject("status", status=502)
-    async with fake.client(backoff=NO_BACKOFF, max_retries=0) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(0)) as ct:
         with pytest.raises(ServerError):
-            await ct.request("POST", BULLETIN, json=GOOD)
+            await ct.request("POST", BULLETIN, json=GOOD, idempotent=True)
     assert len(fake.requests) == 1
 
 
 async def test_401_is_not_retried(fake: FakeCleverTap) -> None:
-    async with CleverTap(fake.account_id, "wrong", base_url=fake.url, backoff=NO_BACKOFF) as ct:
+    async with CleverTap(fake.account_id, "wrong", base_url=fake.url, retry=NO_WAIT_RETRIES) as ct:
         with pytest.raises(AuthenticationError) as info:
             await ct.request("POST", BULLETIN, json=GOOD)
     assert info.value.status == 401
@@ -74,7 +74,7 @@ async def test_401_is_not_retried(fake: FakeCleverTap) -> None:
 
 
 async def test_400_is_not_retried(fake: FakeCleverTap) -> None:
-    async with fake.client(backoff=NO_BACKOFF) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES) as ct:
         with pytest.raises(BadRequestError, match="properties is mandatory"):
             await ct.request("POST", BULLETIN, json={**GOOD, "properties": None})
     assert len(fake.requests) == 1
@@ -82,9 +82,9 @@ async def test_400_is_not_retried(fake: FakeCleverTap) -> None:
 
 async def test_timeouts_are_retried_then_raised(fake: FakeCleverTap) -> None:
     fake.faults.inject("latency", seconds=0.5)
-    async with fake.client(backoff=NO_BACKOFF, timeout=0.05, max_retries=2) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(2), timeout=0.05) as ct:
         with pytest.raises(APITimeoutError, match=r"no answer within 0\.05s"):
-            await ct.request("POST", BULLETIN, json=GOOD)
+            await ct.request("POST", BULLETIN, json=GOOD, idempotent=True)
     assert len(fake.requests) == 3
 
 
@@ -93,9 +93,9 @@ async def test_backoff_delays_are_slept_and_retry_after_is_honoured(
 ) -> None:
     fake.faults.inject("status", status=503, times=1, retry_after=7)
     fake.faults.inject("status", status=500, times=2)
-    backoff = Backoff(initial=1.0, maximum=8.0, multiplier=2.0)
-    async with fake.client(backoff=backoff, _sleep=recording_sleep) as ct:
-        await ct.request("POST", BULLETIN, json=GOOD)
+    policy = RetryPolicy(initial_delay=1.0, max_delay=8.0, multiplier=2.0)
+    async with fake.client(retry=policy, _sleep=recording_sleep) as ct:
+        await ct.request("POST", BULLETIN, json=GOOD, idempotent=True)
     assert len(recording_sleep.delays) == 3
     first, second, third = recording_sleep.delays
     assert first == 7.0  # the server's Retry-After
@@ -108,7 +108,7 @@ async def test_connection_refused_is_a_typed_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before the request: nothing listens there
     async with CleverTap(
-        "a", "p", base_url=f"http://127.0.0.1:{port}", backoff=NO_BACKOFF, max_retries=1
+        "a", "p", base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy.no_wait(1)
     ) as ct:
         with pytest.raises(APIConnectionError, match=r"cannot connect to 127\.0\.0\.1"):
             await ct.request("GET", "/1/x")
@@ -116,7 +116,7 @@ async def test_connection_refused_is_a_typed_error() -> None:
 
 async def test_query_cap_is_never_exceeded_with_100_concurrent_calls(fake: FakeCleverTap) -> None:
     fake.faults.inject("latency", seconds=0.005)
-    async with fake.client(backoff=NO_BACKOFF, max_retries=0) as ct:
+    async with fake.client(retry=RetryPolicy.no_wait(0)) as ct:
         results = await asyncio.gather(
             *(ct.request("POST", BULLETIN, json=GOOD) for _ in range(100))
         )
@@ -153,14 +153,14 @@ async def test_upload_cap_is_fifteen_and_separate_from_query_caps(aiohttp_server
 
 async def test_configured_caps_are_respected(fake: FakeCleverTap) -> None:
     fake.faults.inject("latency", seconds=0.005)
-    async with fake.client(backoff=NO_BACKOFF, query_concurrency=1) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES, query_concurrency=1) as ct:
         await asyncio.gather(*(ct.request("POST", BULLETIN, json=GOOD) for _ in range(10)))
     assert fake.max_in_flight[BULLETIN] == 1
 
 
 async def test_rate_limit_spaces_requests(fake: FakeCleverTap) -> None:
     loop = asyncio.get_running_loop()
-    async with fake.client(backoff=NO_BACKOFF, rate_limit=20) as ct:
+    async with fake.client(retry=NO_WAIT_RETRIES, rate_limit=20) as ct:
         started = loop.time()
         await asyncio.gather(*(ct.request("POST", BULLETIN, json=GOOD) for _ in range(30)))
         elapsed = loop.time() - started
@@ -182,7 +182,7 @@ async def test_redirects_are_not_followed(aiohttp_server: object) -> None:
     app.router.add_get("/1/x", redirect)
     app.router.add_get("/steal", steal)
     server = await aiohttp_server(app)  # type: ignore[operator]
-    async with CleverTap("a", "p", base_url=str(server.make_url("")), backoff=NO_BACKOFF) as ct:
+    async with CleverTap("a", "p", base_url=str(server.make_url("")), retry=NO_WAIT_RETRIES) as ct:
         with pytest.raises(APIError) as info:
             await ct.request("GET", "/1/x")
     assert info.value.status == 302

@@ -16,14 +16,14 @@ from clevertap_async import (
     DeviceToken,
     Event,
     Profile,
+    RetryPolicy,
     UploadCancelledError,
     UploadFailedError,
     UploadReport,
     ValidationError,
     _record_validation,
 )
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 
 
 def events(count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -231,6 +231,21 @@ async def test_555_records_are_sent_again(fake: FakeCleverTap, ct: CleverTap) ->
     assert len(fake.uploaded_events) == 10
 
 
+async def test_555_records_are_sent_again_after_the_policys_backoff(fake: FakeCleverTap) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    fake.transient_record_failures = 100
+    policy = RetryPolicy(max_retries=3, initial_delay=1.5, multiplier=2.0, jitter=False)
+    async with fake.client(retry=policy, _sleep=sleep) as ct:
+        report = await ct.events.upload(events(3))
+    assert [r.code for r in report.rejected] == [555, 555, 555]
+    assert waits == [1.5, 3.0, 6.0]  # one wait before each of the 3 re-sends, none after the last
+    assert len(fake.requests_to("/1/upload")) == 4
+
+
 async def test_555_that_persists_is_reported(fake: FakeCleverTap, ct: CleverTap) -> None:
     fake.transient_record_failures = 100
     report = await ct.events.upload(events(3))
@@ -276,7 +291,7 @@ async def test_accounting_holds_under_random_faults(seed: int) -> None:
         for position in range(0, 6000, 97):
             records[position] = {**records[position], "evtName": "Stayed"}
 
-        async with fake.client(backoff=NO_BACKOFF, max_retries=1) as ct:
+        async with fake.client(retry=RetryPolicy.no_wait(1)) as ct:
             report = await ct.events.upload(iter(records), batch_size=250, validate=seed % 2 == 0)
         assert_accounted(report, 6000)
         undelivered = {u.position for u in report.undelivered}
@@ -340,7 +355,7 @@ async def test_options_are_checked(ct: CleverTap) -> None:
 
 async def test_the_passcode_never_shows_in_a_report(fake: FakeCleverTap) -> None:
     secret = "wrong-passcode-1234"
-    async with CleverTap(fake.account_id, secret, base_url=fake.url, backoff=NO_BACKOFF) as ct:
+    async with CleverTap(fake.account_id, secret, base_url=fake.url, retry=NO_WAIT_RETRIES) as ct:
         report = await ct.events.upload(events(3))
     assert len(report.undelivered) == 3
     assert secret not in repr(report)

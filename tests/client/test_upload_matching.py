@@ -9,8 +9,8 @@ from aiohttp import web
 
 from clevertap_async import CleverTap, UploadMismatchError
 from clevertap_async._batching import Batch, Item
-from clevertap_async._protocol import NO_BACKOFF
 from clevertap_async._uploading import match_answer
+from clevertap_async.testing import NO_WAIT_RETRIES
 
 
 def items(*identities: Any) -> Batch:
@@ -74,7 +74,7 @@ async def test_an_answer_that_explains_nothing_is_undelivered_not_lost(aiohttp_s
     app.router.add_post("/1/upload", handler)
     server = await aiohttp_server(app)
     url = str(server.make_url(""))
-    async with CleverTap("acc", "secret-passcode", base_url=url, backoff=NO_BACKOFF) as ct:
+    async with CleverTap("acc", "secret-passcode", base_url=url, retry=NO_WAIT_RETRIES) as ct:
         report = await ct.events.upload([{"identity": "a", "evtName": "E", "evtData": {}}])
     assert report.accepted == 0
     [undelivered] = report.undelivered

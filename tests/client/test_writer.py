@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from clevertap_async import BatchResult, CleverTap, ClientStateError, Event, ValidationError
-from clevertap_async._protocol import NO_BACKOFF
-from clevertap_async.testing import FakeCleverTap
+from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap
 
 
 def event(n: int) -> Event:
@@ -58,7 +57,7 @@ async def test_flush_sends_and_waits(fake: FakeCleverTap, ct: CleverTap) -> None
 async def test_put_waits_when_every_slot_is_busy(fake: FakeCleverTap) -> None:
     fake.faults.inject("latency", seconds=0.1, path="/1/upload")
     async with (
-        fake.client(backoff=NO_BACKOFF, upload_concurrency=2) as ct,
+        fake.client(retry=NO_WAIT_RETRIES, upload_concurrency=2) as ct,
         ct.events.writer(max_records=1, linger=60) as writer,
     ):
         await writer.put(event(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -167,6 +168,21 @@ async def test_profiles_export_rounds_batch_to_23_and_asks_whether_gone(
     pages = await drain(http, fake, await create(http, fake, PROFILES, batch_size=50), PROFILES)
     identities = [r["identity"] for page in pages for r in page]
     assert len(identities) == 99 and "user-1" not in identities
+
+
+def test_seeded_profiles_were_first_and_last_seen_within_their_range(fake: FakeCleverTap) -> None:
+    fake.seed_profiles(count=40, start=20260101, end=20260131, event_names=["Charged", "Viewed"])
+    january = (
+        datetime(2026, 1, 1, tzinfo=UTC).timestamp(),
+        datetime(2026, 2, 1, tzinfo=UTC).timestamp(),
+    )
+    for profile in fake.seeded.profiles:
+        day = datetime(
+            profile.day // 10_000, profile.day // 100 % 100, profile.day % 100, tzinfo=UTC
+        )
+        for summary in profile.record["events"].values():
+            assert january[0] <= summary["first_seen"] <= summary["last_seen"] < january[1]
+            assert 0 <= summary["first_seen"] - day.timestamp() < 86_400
 
 
 async def test_profile_lookup_by_each_key_and_not_found(

@@ -46,6 +46,8 @@ def test_base_url_wins_and_loses_its_trailing_slash() -> None:
     assert _protocol.base_url_for("in1", "http://127.0.0.1:9/") == "http://127.0.0.1:9"
     with pytest.raises(ValueError, match="absolute http"):
         _protocol.base_url_for(None, "ftp://x")
+    with pytest.raises(ValueError, match="unknown region 'mars'"):
+        _protocol.base_url_for("mars", "http://127.0.0.1:9")
 
 
 def test_cursor_is_sent_verbatim_and_params_encoded_once() -> None:
