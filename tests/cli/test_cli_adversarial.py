@@ -15,6 +15,7 @@ from aiohttp import web
 from clevertap_async.cli import main
 from clevertap_async.testing import FakeCleverTap
 from tests.cli.test_cli import PASSCODE, run_cli
+from tests.cli.test_cli_data import export_args
 
 
 async def test_import_exits_3_when_only_the_server_rejects_lines(
@@ -73,7 +74,7 @@ async def test_an_export_checkpoint_never_vouches_for_bytes_not_on_disk(
     # must already hold (flushed to the file, and synced) exactly the bytes the checkpoint names.
     # Otherwise a hard kill or a power loss leaves a checkpoint past the data, and a resume extends
     # the file with NUL bytes.
-    fake.seed_events("Charged", count=1500, start=20260101, end=20260103)
+    fake.seed_events("Charged", count=1500, start=20260101, end=20260110)
     output, checkpoint = tmp_path / "out.jsonl", tmp_path / "export.checkpoint"
     synced: dict[int, int] = {}  # inode -> its size at its last fsync
     saves: list[tuple[int, int, int | None]] = []
@@ -103,31 +104,10 @@ async def test_an_export_checkpoint_never_vouches_for_bytes_not_on_disk(
     monkeypatch.setattr(os, "fsync", observe_sync(os.fsync))
     monkeypatch.setattr(os, "fdatasync", observe_sync(os.fdatasync))
     monkeypatch.setattr(os, "replace", replace)
-    argv = [
-        "export",
-        "events",
-        "--event",
-        "Charged",
-        "--from",
-        "2026-01-01",
-        "--to",
-        "2026-01-03",
-        "-o",
-        str(output),
-        "--checkpoint",
-        str(checkpoint),
-        "--batch-size",
-        "100",
-        "--parallel",
-        "2",
-        "--quiet",
-        "--base-url",
-        fake.url,
-        "--account-id",
-        fake.account_id,
-        "--passcode",
-        PASSCODE,
-    ]
+    argv = export_args(
+        output, checkpoint, "--quiet", "--base-url", fake.url, "--account-id", fake.account_id
+    )
+    argv += ["--passcode", PASSCODE]
     # In this process (so the file calls can be observed), on its own thread and event loop.
     async with asyncio.timeout(60):
         code = await asyncio.to_thread(main, argv)

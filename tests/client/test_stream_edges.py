@@ -30,13 +30,22 @@ async def drain(ct: CleverTap, **options: Any) -> list[Any]:
         return [record async for record in stream]
 
 
-async def test_not_ready_exactly_as_often_as_allowed_then_the_page(
-    fake: FakeCleverTap, polling_ct: CleverTap, recording_sleep: RecordingSleep
+@pytest.mark.parametrize(
+    ("setting", "allowed"),
+    [("not_ready", DEFAULT_MAX_NOT_READY), ("throttle", DEFAULT_MAX_THROTTLED)],
+)
+async def test_waiting_exactly_as_often_as_allowed_then_the_answer(
+    fake: FakeCleverTap,
+    polling_ct: CleverTap,
+    recording_sleep: RecordingSleep,
+    setting: str,
+    allowed: int,
 ) -> None:
+    # "Not ready" answers to a page, or "throttled" answers to the cursor's creation.
     fake.seed_events("Charged", count=3, start=20260101, end=20260101)
-    fake.exports.not_ready = DEFAULT_MAX_NOT_READY
+    setattr(fake.exports, setting, allowed)
     assert len(await drain(polling_ct)) == 3
-    assert len(recording_sleep.delays) == DEFAULT_MAX_NOT_READY
+    assert len(recording_sleep.delays) == allowed
 
 
 async def test_not_ready_once_more_than_allowed_is_a_pagination_error(
@@ -48,15 +57,6 @@ async def test_not_ready_once_more_than_allowed_is_a_pagination_error(
         PaginationError, match=f"still not ready after {DEFAULT_MAX_NOT_READY} tries"
     ):
         await drain(polling_ct)
-
-
-async def test_throttled_exactly_as_often_as_allowed_then_the_cursor(
-    fake: FakeCleverTap, polling_ct: CleverTap, recording_sleep: RecordingSleep
-) -> None:
-    fake.seed_events("Charged", count=3, start=20260101, end=20260101)
-    fake.exports.throttle = DEFAULT_MAX_THROTTLED
-    assert len(await drain(polling_ct)) == 3
-    assert len(recording_sleep.delays) == DEFAULT_MAX_THROTTLED
 
 
 async def test_throttled_once_more_than_allowed_raises(
