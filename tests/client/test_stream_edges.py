@@ -4,6 +4,7 @@ way the API words it, broken answers named, partitions that must not wait for ea
 from __future__ import annotations
 
 import asyncio
+import warnings
 from typing import Any
 
 import pytest
@@ -94,8 +95,9 @@ async def test_a_rejected_cursor_is_told_from_other_errors(
         if expired:
             with pytest.raises(CursorExpiredError) as caught:
                 await drain(ct)
-            message = str(caught.value)
-            assert "resume from the error's checkpoint, or start again" in message
+            assert str(caught.value).endswith(
+                "; resume from the error's checkpoint, or start again"
+            )
             assert caught.value.checkpoint == Checkpoint({"20260101-20260101": "c2%2F"})
         else:
             with pytest.raises(BadRequestError, match="Something else"):
@@ -220,3 +222,35 @@ async def test_resuming_another_range_names_the_partitions_it_does_not_have(ct: 
         "resume_from names partitions this stream does not have (20260105-20260105, "
         "20260106-20260106, 20260107-20260107); resume with the same dates and parallel setting"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (7, "resume_from is not a checkpoint"),
+        ("{not json", "resume_from is not a checkpoint (not JSON)"),
+    ],
+)
+def test_a_checkpoint_text_that_is_not_one_names_resume_from(text: Any, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Checkpoint.from_json(text)
+    assert (str(caught.value), caught.value.field) == (message, "resume_from")
+
+
+def test_the_old_dict_forms_warn_at_the_callers_line() -> None:
+    saved = Checkpoint({"20260101-20260101": "c%2B"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        as_dict: Any = saved.to_dict()  # the types say str; old callers passed a dict
+        assert Checkpoint.from_json(as_dict) == saved
+        legacy: Any = saved.to_json()
+        assert legacy.get("missing", "default") == "default"
+        assert legacy["cursors"] == {"20260101-20260101": "c%2B"}
+    assert {w.category for w in caught} == {DeprecationWarning}
+    assert [str(w.message) for w in caught] == [
+        "Checkpoint.from_json(dict) is deprecated; use Checkpoint.from_dict(dict), or pass "
+        "from_json the string to_json() returns",
+        *["Checkpoint.to_json() now returns a JSON string; use Checkpoint.to_dict() for the dict"]
+        * 2,
+    ]
+    assert {w.filename for w in caught} == {__file__}

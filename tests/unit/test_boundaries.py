@@ -62,8 +62,11 @@ def test_the_smallest_budgets_and_counts_are_accepted() -> None:
     assert chunker.max_payload == 1
     [sealed] = chunker.add(0, 0, b"0")
     assert sealed.body() == b'{"d":[0]}'
-    with pytest.raises(ValueError, match="larger than an empty body"):
+    message = r"^max_records must be >= 1 and max_bytes larger than an empty body$"
+    with pytest.raises(ValueError, match=message):
         Chunker(1, BODY_OVERHEAD)
+    with pytest.raises(ValueError, match=message):
+        Chunker(0, 1000)
 
 
 @pytest.mark.parametrize("limit", [1, 2, 1000])
