@@ -38,6 +38,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["_protocol.py"],
         [
             "tests/unit/test_protocol.py",
+            "tests/unit/test_protocol_edges.py",
             "tests/client/test_transport.py",
             "tests/client/test_adversarial_inputs.py",
         ],

@@ -234,3 +234,13 @@ def test_backoff_starts_at_zero_and_uses_the_module_random_without_a_rng() -> No
     assert min(delays) < 0.05  # full jitter reaches down to zero
     random.seed(7)
     assert backoff.delay(0) == random.Random(7).uniform(0.0, 1.0)
+
+
+def test_distinct_params_pass_and_a_bad_value_names_its_type() -> None:
+    assert _protocol.validate_request("GET", "/1/x", {"a": 1, "b": 2}, None) == ("GET", None)
+    with pytest.raises(ValidationError, match=r"got list$"):
+        _protocol.validate_request("GET", "/1/x", {"a": [1]}, None)
+
+
+def test_only_slashes_are_trimmed_from_a_base_url() -> None:
+    assert _protocol.base_url_for(None, "http://hostX/") == "http://hostX"
