@@ -14,10 +14,10 @@ import platform
 import sys
 from types import ModuleType
 
-from . import bench_request, bench_stream, bench_upload
+from . import bench_fleet, bench_request, bench_stream, bench_upload
 from ._harness import Row, fake_process, print_table
 
-BENCHMARKS: list[ModuleType] = [bench_request, bench_stream, bench_upload]
+BENCHMARKS: list[ModuleType] = [bench_request, bench_stream, bench_upload, bench_fleet]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -37,6 +37,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
     parser.add_argument(
         "--repeats", type=int, default=5, help="runs of each upload variant; the fastest counts"
+    )
+    parser.add_argument(
+        "--fleet-records",
+        type=int,
+        default=0,
+        help="events each fleet worker uploads (default 50000; 5000 with --quick)",
+    )
+    parser.add_argument(
+        "--fleet-repeats",
+        type=int,
+        default=2,
+        help="runs of each fleet variant; the fastest counts",
     )
     args = parser.parse_args()
     args.cores = os.cpu_count()

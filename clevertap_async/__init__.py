@@ -10,6 +10,7 @@ Example::
 """
 
 from ._client import CleverTap
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -22,6 +23,7 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     ConflictError,
+    CoordinatorUnavailableError,
     CountTimeoutError,
     CursorExpiredError,
     MalformedResponseError,
@@ -39,6 +41,7 @@ from ._errors import (
 )
 from ._pagination import Checkpoint, CursorStream, Page
 from ._protocol import REGION_HOSTS
+from ._redis_coordinator import RedisCoordinator
 from ._retry import RetryPolicy
 from ._writer import BatchWriter
 from .models import (
@@ -80,6 +83,8 @@ __all__ = [
     "Condition",
     "ConfigurationError",
     "ConflictError",
+    "Coordinator",
+    "CoordinatorUnavailableError",
     "CountPolling",
     "CountTimeoutError",
     "CursorExpiredError",
@@ -90,6 +95,7 @@ __all__ = [
     "Event",
     "ExportedEvent",
     "ExportedProfile",
+    "LocalCoordinator",
     "MalformedResponseError",
     "NotFoundError",
     "Page",
@@ -99,6 +105,7 @@ __all__ = [
     "Profile",
     "RateLimitError",
     "Recipients",
+    "RedisCoordinator",
     "RejectedRecord",
     "RequestOutcomeUnknownError",
     "ResponseTooLargeError",

@@ -11,7 +11,9 @@ from typing import Any, Self
 import aiohttp
 
 from . import _limits, _protocol
+from ._coordination import Coordinator
 from ._errors import ConfigurationError, ValidationError
+from ._redis_coordinator import RedisCoordinator
 from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Secret, Sleep, Transport
 from .resources import (
@@ -57,6 +59,9 @@ class CleverTap:
         session: an aiohttp session to use; the client never closes a session it was given.
         max_response_bytes: the largest response body accepted (256 MiB by default); a larger one
             raises ResponseTooLargeError without being read into memory.
+        coordinator: shares the caps with other processes: a :class:`RedisCoordinator`, or a Redis
+            URL for one the client creates and closes; by default a :class:`LocalCoordinator`, the
+            caps of this process (which lowers them for a while after 429 answers).
         max_retries: deprecated, use ``retry=RetryPolicy(max_retries=...)``.
         backoff: deprecated, use ``retry=RetryPolicy(...)``.
 
@@ -80,6 +85,7 @@ class CleverTap:
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        coordinator: Coordinator | str | None = None,
         max_retries: int | None = None,
         backoff: _protocol.Backoff | None = None,
         _sleep: Sleep | None = None,
@@ -109,6 +115,12 @@ class CleverTap:
             _check_positive("rate_limit", rate_limit)
         policy = _retry_policy(retry, max_retries, backoff)
         extra = {} if _sleep is None else {"sleep": _sleep}
+        # A coordinator made here from a URL is closed with the client; a given one is the caller's.
+        self._own_coordinator = (
+            RedisCoordinator(coordinator) if isinstance(coordinator, str) else None
+        )
+        if isinstance(coordinator, str):
+            coordinator = self._own_coordinator
         self._transport = Transport(
             base_url=root,
             account_id=account_id,
@@ -120,6 +132,7 @@ class CleverTap:
             rate_limit=rate_limit,
             session=session,
             max_response_bytes=max_response_bytes,
+            coordinator=coordinator,
             **extra,
         )
         requester = self._transport
@@ -165,6 +178,8 @@ class CleverTap:
     async def close(self) -> None:
         """Close the client's own HTTP session (a passed-in session stays open)."""
         await self._transport.close()
+        if self._own_coordinator is not None:
+            await self._own_coordinator.aclose()
 
     async def request(
         self,

@@ -26,7 +26,8 @@
     ├── CountTimeoutError (also TimeoutError)    a count still "partial" when its poll deadline passed
     ├── UploadFailedError                        raise_for_failures(): records rejected or undelivered
     ├── UploadMismatchError                      an upload answer that cannot be matched to its records
-    └── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
+    ├── UploadCancelledError                     an upload batch abandoned because the upload was cancelled
+    └── CoordinatorUnavailableError              the Redis coordinator is unreachable (on_unavailable="fail")
 
 Messages never carry the passcode: the transport redacts it before an error is built.
 
@@ -54,6 +55,7 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CoordinatorUnavailableError",
     "CountTimeoutError",
     "CursorExpiredError",
     "MalformedResponseError",
@@ -290,6 +292,13 @@ class UploadMismatchError(CleverTapError):
 
 class UploadCancelledError(CleverTapError):
     """The upload was cancelled before this record's batch got an answer (it may have been applied)."""
+
+
+class CoordinatorUnavailableError(CleverTapError):
+    """The Redis coordinator could not be reached and was told to fail (``on_unavailable="fail"``).
+
+    Nothing was sent: the request never got a slot.
+    """
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -22,6 +22,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from . import _limits, _protocol
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -79,6 +80,8 @@ class Transport:
         session: an aiohttp session to use (never closed here), or None to own one.
         max_response_bytes: the largest body accepted; a larger one is refused unread.
         sleep: the coroutine used to wait (tests pass one that does not sleep for real).
+        coordinator: hands out the slots of the caps (bound here to the account and the caps above);
+            None for this process's own caps.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Sleep = asyncio.sleep,
+        coordinator: Coordinator | None = None,
     ):
         self.base_url = base_url
         self.account_id = account_id
@@ -110,7 +114,9 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._exit_stack: AsyncExitStack | None = None
         self._closed = False
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._coordinator = (coordinator or LocalCoordinator()).bind(
+            account_id, upload_concurrency=upload_concurrency, query_concurrency=query_concurrency
+        )
         self._global_limiter = AsyncLimiter(rate_limit, 1.0) if rate_limit else None
         self._path_limiters = {
             _limits.CAMPAIGN_CREATE_PATH: AsyncLimiter(_limits.CAMPAIGN_CREATE_PER_SECOND, 1.0)
@@ -157,17 +163,6 @@ class Transport:
                 f"the CleverTap client is {state}: use it inside `async with CleverTap(...) as ct:`"
             )
         return self._session
-
-    def _semaphore(self, family: str) -> asyncio.Semaphore:
-        semaphore = self._semaphores.get(family)
-        if semaphore is None:
-            size = (
-                self.upload_concurrency
-                if family == _protocol.UPLOAD_FAMILY
-                else self.query_concurrency
-            )
-            semaphore = self._semaphores[family] = asyncio.Semaphore(size)
-        return semaphore
 
     async def sleep(self, seconds: float) -> None:
         """Wait on the transport's clock (the injected one in tests): every wait in the client."""
@@ -296,7 +291,7 @@ class Transport:
         attempt: str,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Make one HTTP attempt inside the gates; return the status, the body and the headers."""
-        async with self._semaphore(_protocol.family_of(path)):
+        async with self._coordinator.acquire(_protocol.family_of(path)) as slot:
             # Rate tokens are taken after the concurrency slot, so the token's time is the send time.
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
                 if limiter is not None:
@@ -315,6 +310,7 @@ class Transport:
                     payload = await _read_body(response, self.max_response_bytes, method, path)
                     status = response.status
                     response_headers = response.headers
+                slot.answered(status)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise _connection_error(exc, method, path, self.timeout) from exc
         logger.debug(

@@ -115,6 +115,8 @@ class FakeCleverTap:
         self.requests: list[RecordedRequest] = []
         #: The most requests each concurrency family had in flight at once.
         self.max_in_flight: Counter[str] = Counter()
+        #: How many requests of each concurrency family were answered 429 for being over the cap.
+        self.throttled: Counter[str] = Counter()
         self._in_flight: Counter[str] = Counter()
         #: Bulletins accepted by ``POST /1/targets/trigger.json``, as sent.
         self.bulletins: list[dict[str, Any]] = []
@@ -241,6 +243,7 @@ class FakeCleverTap:
         """Forget requests, statistics, faults and stored data; keep running."""
         self.requests.clear()
         self.max_in_flight.clear()
+        self.throttled.clear()
         self.faults.clear()
         self.bulletins.clear()
         self.count_partials = 0
@@ -335,6 +338,7 @@ class FakeCleverTap:
         family = family_of(request.path)
         cap = self.upload_concurrency if family == "upload" else self.query_concurrency
         if self._in_flight[family] >= cap:
+            self.throttled[family] += 1
             return _wire.fail(429)
         self._in_flight[family] += 1
         self.max_in_flight[family] = max(self.max_in_flight[family], self._in_flight[family])
@@ -395,6 +399,7 @@ async def _admin_stats(request: web.Request) -> web.Response:
         {
             "requests": len(fake.requests),
             "max_in_flight": dict(fake.max_in_flight),
+            "throttled": dict(fake.throttled),
             "cpu_seconds": time.process_time(),
         }
     )

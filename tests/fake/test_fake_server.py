@@ -65,6 +65,10 @@ async def test_concurrency_cap_answers_429(
     assert rejected[0] == {"status": "fail", "error": "Too many concurrent requests", "code": 429}
     assert fake.max_in_flight[BULLETIN] == 3
     assert len(fake.bulletins) == 3
+    async with http.get(fake.url + "/__fake__/stats") as r:
+        stats = await r.json()
+    assert stats["throttled"] == {BULLETIN: 5}
+    assert stats["max_in_flight"] == {BULLETIN: 3}
 
 
 async def test_caps_are_configurable(http: aiohttp.ClientSession) -> None:

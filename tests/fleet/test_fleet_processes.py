@@ -1,0 +1,75 @@
+"""Real OS processes sharing one account: the cap across 4 workers, and a worker killed with SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import aiohttp
+
+from clevertap_async import RedisCoordinator
+from clevertap_async.testing import DEFAULT_ACCOUNT_ID, fake_server_process
+from clevertap_async.testing._fleet import fleet
+
+LEASE = 1.0
+
+
+async def admin(url: str, method: str, path: str, body: object = None) -> dict[str, object]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{url}/__fake__/{path}", json=body) as response,
+    ):
+        response.raise_for_status()
+        answer: dict[str, object] = await response.json()
+        return answer
+
+
+async def test_four_worker_processes_never_exceed_the_cap_together(
+    redis_url: str, namespace: str
+) -> None:
+    async with fake_server_process("--no-record-bodies") as fake:
+        await admin(fake.url, "POST", "faults", {"kind": "latency", "seconds": 0.02})
+        options = ["--base-url", fake.url, "--records", "1000", "--batch-size", "100"]
+        options += ["--coordinator", redis_url, "--namespace", namespace, "--max-retries", "0"]
+        async with fleet(4, *options) as workers:
+            await workers.go()
+            results = await workers.results()
+        stats = await admin(fake.url, "GET", "stats")
+    # With no retries a single 429 would leave records undelivered; the fake counts every one.
+    assert [r["accepted"] for r in results] == [1000] * 4
+    assert stats["throttled"] == {}
+    assert stats["requests"] == 40
+
+
+async def test_the_slots_of_a_sigkilled_worker_come_back_within_the_lease(
+    redis_url: str, namespace: str
+) -> None:
+    options = ["--coordinator", redis_url, "--namespace", namespace, "--lease", str(LEASE)]
+    async with (
+        RedisCoordinator(
+            redis_url, namespace=namespace, lease_seconds=LEASE, account_id=DEFAULT_ACCOUNT_ID
+        ) as coordinator,
+        fleet(1, *options, "--hold", "15") as holder,
+    ):
+        await holder.go()
+        assert await asyncio.wait_for(holder.lines(), 30) == [b"held"]
+
+        async def take_all() -> None:
+            barrier = asyncio.Barrier(15)
+
+            async def one() -> None:
+                async with coordinator.acquire("upload"):
+                    await barrier.wait()
+
+            await asyncio.gather(*(one() for _ in range(15)))
+
+        # Held (and renewed) for longer than the lease while the worker lives...
+        attempt = asyncio.create_task(take_all())
+        await asyncio.sleep(LEASE * 1.5)
+        assert not attempt.done()
+        holder.processes[0].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        # ...and back within the lease (plus a waiter's poll and some slack) once it is killed.
+        await asyncio.wait_for(attempt, LEASE + 3.0)
+        assert time.monotonic() - killed <= LEASE + 3.0
