@@ -12,6 +12,8 @@
     │   └── RequestOutcomeUnknownError           a call not safe to repeat lost its answer (not retried)
     ├── APIError                                 the server answered, and the answer is an error
     │   ├── BadRequestError                      400
+    │   │   ├── UnknownEventError                "Invalid event : X": the account never saw the event
+    │   │   └── ExportNotAllowedError            an event the API does not export (notifications)
     │   ├── AuthenticationError                  401 (bad credentials, or the wrong region)
     │   ├── PermissionDeniedError                403
     │   ├── NotFoundError                        404
@@ -58,6 +60,7 @@ __all__ = [
     "CoordinatorUnavailableError",
     "CountTimeoutError",
     "CursorExpiredError",
+    "ExportNotAllowedError",
     "MalformedResponseError",
     "NotFoundError",
     "PaginationError",
@@ -66,6 +69,7 @@ __all__ = [
     "RequestOutcomeUnknownError",
     "ResponseTooLargeError",
     "ServerError",
+    "UnknownEventError",
     "UploadCancelledError",
     "UploadFailedError",
     "UploadMismatchError",
@@ -190,6 +194,29 @@ class APIError(CleverTapError):
 
 class BadRequestError(APIError):
     """HTTP 400: a parameter was missing or invalid."""
+
+
+class UnknownEventError(BadRequestError):
+    """HTTP 400 "Invalid event : X": the account has never recorded an event of that name.
+
+    The API answers this to exports and counts of a name it does not know (a typo, a wrong case, an
+    event from another project), rather than an empty export or a count of 0.
+
+    Attributes:
+        event_name: the name the server refused, as it quoted it.
+    """
+
+    def __init__(self, message: str, *, event_name: str, **fields: Any):
+        super().__init__(message, **fields)
+        self.event_name = event_name
+
+
+class ExportNotAllowedError(BadRequestError):
+    """HTTP 400 "Export not allowed for this event": the API does not export this event.
+
+    Notification events ("Notification Sent", "Notification Viewed", "Notification Clicked"...) are
+    refused by the events and profiles exports; their counts still work.
+    """
 
 
 class AuthenticationError(APIError):

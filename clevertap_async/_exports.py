@@ -54,7 +54,7 @@ def open_stream(
     """
     body: dict[str, Any] = {"event_name": _validation.required_text(event_name, "event_name")}
     body.update(where_body(where))
-    first, last = _query.date_range(start, end)
+    first, last = _query.date_range(start, end, not_after=_query.latest_query_day())
     _validation.int_in_range(parallel, "parallel", 1, MAX_PARALLEL)
     params: dict[str, Any] = {"batch_size": batch_size}
     for name, value in flags.items():

@@ -32,9 +32,12 @@ MAX_KEY_LENGTH: Final = 120
 MAX_VALUE_BYTES: Final = 512
 #: Properties per event on the most permissive accounts (§4.4; newer accounts default to 100).
 MAX_EVENT_PROPERTIES: Final = 256
-#: Event names CleverTap reserves for itself; uploading one gets code 513 (§4.5).
+#: Event names CleverTap reserves for itself; uploading one gets code 513. The server's list is
+#: longer than any published one ("Web Page Viewed" was refused live), so this is a pre-check only:
+#: the server's 513 stays authoritative for names not listed here.
 RESTRICTED_EVENT_NAMES: Final = frozenset(
     {
+        "Web Page Viewed",
         "Notification Sent",
         "Notification Viewed",
         "Notification Clicked",

@@ -323,7 +323,10 @@ class CursorStream(Generic[T]):
             An async generator of :class:`Page`.
 
         Raises:
-            CursorExpiredError: the server rejected a cursor; ``checkpoint`` is the last good one.
+            CursorExpiredError: the server rejected a cursor ("Incorrect Usage", an expired or
+                invalidated cursor); ``checkpoint`` is the last good one.
+            UnknownEventError: the account has never recorded the event (on cursor creation).
+            ExportNotAllowedError: the API does not export this event (on cursor creation).
             PaginationError: the server repeated a cursor, or kept answering "not ready" or "throttled".
             APIError: any other error answer, after the transport's retries.
         """
@@ -463,5 +466,12 @@ class CursorStream(Generic[T]):
                 raise
 
 
+#: How the API says a cursor is no longer valid: "Incorrect Usage" (code 3) for a cursor it cannot
+#: read, and the texts other integrations match for one that expired (events cursors live 4 hours, or
+#: 1 hour idle; profiles cursors 4 days). All mean the same to the caller: resume or start again.
+_CURSOR_REJECTED = ("incorrect usage", "invalid cursor", "cursor_invalidated", "cursor invalidated")
+
+
 def _rejects_cursor(error: APIError) -> bool:
-    return error.code == _INCORRECT_USAGE or "incorrect usage" in error.message.lower()
+    message = error.message.lower()
+    return error.code == _INCORRECT_USAGE or any(text in message for text in _CURSOR_REJECTED)

@@ -7,8 +7,10 @@ typed error (HTTP status *and* the body's ``status``), and how long to wait befo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
+import re
 import urllib.parse
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
@@ -20,9 +22,12 @@ from yarl import URL
 
 from . import _limits
 from ._errors import (
+    APIError,
     APIFailure,
+    ExportNotAllowedError,
     MalformedResponseError,
     RateLimitError,
+    UnknownEventError,
     ValidationError,
     error_for_status,
 )
@@ -248,21 +253,15 @@ def decode_response(
     # Masked before the cut: a passcode straddling byte 300 would otherwise leave its start visible.
     text = redact(body[: 300 + len(secret)].decode("utf-8", errors="replace"), secret)[:300]
     if status >= 300:
-        kept = error_headers(headers, secret)
-        message = _error_message(data) or text or f"HTTP {status}"
-        cls = error_for_status(status)
-        extra: dict[str, Any] = {}
-        if cls is RateLimitError:
-            extra["retry_after"] = parse_retry_after(header(kept, "Retry-After"))
-        raise cls(
-            redact(message, secret),
-            status=status,
+        message = redact(_error_message(data) or text or f"HTTP {status}", secret)
+        raise api_error(
+            status,
+            message,
             code=_error_code(data),
             body=data if data is not None else text,
             method=method,
             path=path,
-            headers=kept,
-            **extra,
+            headers=error_headers(headers, secret),
         )
     if not isinstance(data, dict):
         shape = (
@@ -306,10 +305,57 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == folded), None)
 
 
+#: "Invalid event : X", the answer to an export or count of a name the account never recorded. The
+#: error arrives as a JSON list encoded in a string (``"[\"Invalid event : X\"]"``) or as a list.
+_UNKNOWN_EVENT = re.compile(r"Invalid event\s*:\s*([^;]+)", re.IGNORECASE)
+_EXPORT_NOT_ALLOWED = "export not allowed"
+
+
+def api_error(
+    status: int,
+    message: str,
+    *,
+    code: int | None,
+    body: Any,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+) -> APIError:
+    """Return the typed error for an HTTP error answer: by status, then by the known 400 texts.
+
+    A 400 naming an unknown event becomes :class:`UnknownEventError` (with the name), a 400 refusing
+    an export of a notification event becomes :class:`ExportNotAllowedError`; a 429 carries its
+    ``Retry-After``.
+    """
+    details: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "body": body,
+        "method": method,
+        "path": path,
+        "headers": headers,
+    }
+    if status == 429:
+        retry_after = parse_retry_after(header(headers, "Retry-After"))
+        return RateLimitError(message, retry_after=retry_after, **details)
+    if status == 400:
+        unknown = _UNKNOWN_EVENT.search(message)
+        if unknown:
+            name = unknown.group(1).strip()
+            return UnknownEventError(message, event_name=name, **details)
+        if _EXPORT_NOT_ALLOWED in message.lower():
+            return ExportNotAllowedError(message, **details)
+    return error_for_status(status)(message, **details)
+
+
 def _error_message(data: Any) -> str:
     if not isinstance(data, dict):
         return ""
     error = data.get("error")
+    if isinstance(error, str) and error.startswith("[") and error.endswith("]"):
+        # Some errors are a JSON list encoded in the string: "[\"Invalid event : X\"]".
+        with contextlib.suppress(orjson.JSONDecodeError):
+            error = orjson.loads(error)
     if isinstance(error, list):  # counts answer errors as a list: ["Invalid event : X"]
         return "; ".join(str(part) for part in error)
     return "" if error is None else str(error)

@@ -7,7 +7,7 @@ them here, before anything is sent, turns a server's vague 400 into an error nam
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ._converter import to_wire
@@ -38,24 +38,40 @@ def yyyymmdd(day: date) -> int:
     return day.year * 10_000 + day.month * 100 + day.day
 
 
+def latest_query_day(now: datetime | None = None) -> date:
+    """Return the last day a data query may reach: tomorrow in UTC.
+
+    The API refuses a ``to`` in the future. Its days are the project's, and somewhere on Earth it is
+    already tomorrow in UTC terms, so the UTC date + 1 lets every time zone ask for its own today.
+    """
+    return (now or datetime.now(UTC)).date() + timedelta(days=1)
+
+
 def date_range(
     start: object,
     end: object,
     *,
     max_days: int | None = None,
     names: tuple[str, str] = ("start", "end"),
+    not_after: date | None = None,
 ) -> tuple[date, date]:
     """Return ``(start, end)`` as dates after checking ``start <= end`` and, if given, the span.
 
     ``names`` are the fields the errors name (``where.from``... when the dates sit in a query).
 
     Raises:
-        ValidationError: a date is malformed, ``start`` is after ``end``, or the range is longer than
-            ``max_days`` days (both ends included).
+        ValidationError: a date is malformed, ``start`` is after ``end``, the range is longer than
+            ``max_days`` days (both ends included), or ``end`` is after ``not_after``.
     """
     first, last = to_date(start, names[0]), to_date(end, names[1])
     if first > last:
         raise ValidationError(f"{names[0]} {first} is after {names[1]} {last}", field=names[0])
+    if not_after is not None and last > not_after:
+        raise ValidationError(
+            f"{names[1]} {last} is in the future; the API answers data only up to {not_after} "
+            "(today in every time zone)",
+            field=names[1],
+        )
     days = (last - first).days + 1
     if max_days is not None and days > max_days:
         raise ValidationError(
@@ -92,13 +108,14 @@ def event_query(
         max_days: the longest range the API accepts, if it has a limit.
 
     Raises:
-        ValidationError: a bad name, date or ``where``; the message names the field.
+        ValidationError: a bad name, date or ``where``, or an ``end`` in the future (after the UTC
+            date + 1); the message names the field.
     """
     if not isinstance(event_name, str) or not event_name.strip():
         raise ValidationError(
             f"event_name must be a non-empty string, got {event_name!r}", field="event_name"
         )
-    first, last = date_range(start, end, max_days=max_days)
+    first, last = date_range(start, end, max_days=max_days, not_after=latest_query_day())
     body = where_blocks(where)
     body.update({"event_name": event_name, "from": yyyymmdd(first), "to": yyyymmdd(last)})
     return body

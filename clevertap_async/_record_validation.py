@@ -35,6 +35,7 @@ _PROFILE_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHA
 #: Above this a ``ts`` is in milliseconds (year 5138 in seconds); the shared check refuses it.
 _MAX_EPOCH_SECONDS: Final = 10**11
 _PHONE: Final = re.compile(r"^\+[1-9]\d{5,14}$")
+_NUMERIC_TEXT: Final = re.compile(r"^[+-]?\d+(\.\d+)?$")
 #: Event names and property keys repeat across millions of records, so the ones that passed their checks
 #: are remembered (up to this many of each) and later checked with one set lookup.
 _REMEMBER_AT_MOST: Final = 4096
@@ -240,9 +241,16 @@ def _standard_field_problem(data: dict[str, Any]) -> Problem | None:
         if key in data and data[key] not in allowed:
             return Problem(code, f"{key} must be one of {sorted(allowed)}, got {data[key]!r}")
     age = data.get("Age")
-    if "Age" in data and (isinstance(age, bool) or not isinstance(age, int | float)):
-        return Problem(520, f"Age must be a number, got {age!r}")
+    if "Age" in data and not _is_age(age):
+        return Problem(520, f"Age must be a number or a numeric string, got {age!r}")
     return None
+
+
+def _is_age(value: Any) -> bool:
+    # The API stores "Age": "18" (a numeric string) and refuses only text such as "aa" with 520.
+    if isinstance(value, str):
+        return _NUMERIC_TEXT.match(value) is not None
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _check_token(wire: dict[str, Any]) -> Problem | None:

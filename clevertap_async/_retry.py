@@ -14,8 +14,10 @@ from typing import Any, Final
 
 import attrs
 
+from . import _limits
 from ._errors import (
     APIConnectionError,
+    BadRequestError,
     CertificateError,
     CleverTapError,
     ConfigurationError,
@@ -135,14 +137,16 @@ class RetryPolicy:
     def retryable(error: CleverTapError, *, idempotent: bool = True) -> bool:
         """Say whether a failed attempt is worth another: throttling, server errors, lost answers.
 
+        An upload answered 400 "Malformed request" is worth another too: the client wrote the JSON,
+        so the API's complaint is transient (see :func:`is_spurious_malformed`).
         A request not safe to repeat is worth another only when the server did not act on it: a
         429, a 503, or a connection that failed before the request was written.
         """
         if isinstance(error, ResponseTooLargeError | CertificateError | RequestOutcomeUnknownError):
             # The same answer or certificate would come back; an unknown outcome is final.
             return False
-        if isinstance(error, RateLimitError):
-            return True
+        if isinstance(error, RateLimitError) or is_spurious_malformed(error):
+            return True  # refused before processing: safe to send again
         if not idempotent:
             return not outcome_unknown(error) and (
                 isinstance(error, APIConnectionError)
@@ -151,6 +155,21 @@ class RetryPolicy:
         return isinstance(error, ServerError | APIConnectionError) or (
             isinstance(error, MalformedResponseError) and error.status < 300
         )
+
+
+def is_spurious_malformed(error: CleverTapError) -> bool:
+    """Say whether an error is an upload's 400 "Malformed request", worth sending the batch again for.
+
+    Upload bodies are JSON the client serialised itself, so this answer cannot be about the body:
+    CleverTap's own bulk uploader re-sends a batch answered this way, and so does this client, within
+    the policy's retries and backoff. When they run out, the batch's records are undelivered. Any
+    other 400, and this text on any other path, is final.
+    """
+    return (
+        isinstance(error, BadRequestError)
+        and error.path == _limits.UPLOAD_PATH
+        and error.message.strip().lower() == "malformed request"
+    )
 
 
 def outcome_unknown(error: CleverTapError) -> bool:

@@ -47,7 +47,8 @@ MAX_RECORDS = {
     "profile": _limits.MAX_UPLOAD_RECORDS,
     "token": _limits.MAX_TOKEN_RECORDS,
 }
-#: The one record code the docs call transient ("Miscellaneous server error"); 509-535 are permanent.
+#: The one record code the docs call transient ("Miscellaneous server error"); 509-535 are permanent,
+#: and so is 528 (the event name was discarded in the dashboard).
 RETRYABLE_RECORD_CODE = 555
 
 

@@ -2,7 +2,7 @@
 
 from .bulk import BulkResult, ChunkResult
 from .campaigns import CampaignCreated, CampaignReport, Recipients
-from .counts import RealtimeCounts
+from .counts import CountResult, RealtimeCounts
 from .exports import ExportedEvent, ExportedProfile
 from .privacy import DeletionOutcome, DeletionStatus, PrivacyAccessResult
 from .query import Condition, Where
@@ -16,6 +16,7 @@ __all__ = [
     "CampaignReport",
     "ChunkResult",
     "Condition",
+    "CountResult",
     "DeletionOutcome",
     "DeletionStatus",
     "DeviceToken",

@@ -19,11 +19,14 @@ class PrivacyAccessResult:
         found_by: how it was found: ``("email",)``, ``("identity",)`` or both.
         events: its events in the window by event name (every name read, even with none found),
             each in export order; an exported event does not carry its own name.
+        not_exportable: event names of the profiles' summaries the API refuses to export (the
+            notification events); their totals are still in the profile's event summary.
     """
 
     profile: ExportedProfile
     found_by: tuple[str, ...]
     events: dict[str, tuple[ExportedEvent, ...]] = attrs.field(factory=dict)
+    not_exportable: tuple[str, ...] = ()
 
     @property
     def event_count(self) -> int:

@@ -17,6 +17,7 @@ import attrs
 
 from .. import _query
 from .._errors import APIError, CountTimeoutError, MalformedResponseError, ValidationError
+from ..models.counts import CountResult
 
 if TYPE_CHECKING:
     from .._requester import Requester
@@ -137,10 +138,12 @@ async def count_events(
     end: object,
     where: object,
     polling: CountPolling,
-) -> int:
-    """Run an event or profile count (the same query, two paths) and return its count."""
+) -> CountResult:
+    """Run an event or profile count (the same query, two paths); return it with the answer's extras."""
     body = _query.event_query(event_name, start, end, where)
-    return count_of(await run_count_query(requester, path, body, polling), path)
+    answer = await run_count_query(requester, path, body, polling)
+    extra = {k: v for k, v in answer.items() if k not in ("status", "count", "req_id")}
+    return CountResult(count_of(answer, path), extra)
 
 
 def count_of(answer: dict[str, Any], path: str) -> int:

@@ -9,6 +9,7 @@ from typing import Any, Literal, overload
 from .. import _query
 from .._exports import event_parser, events_batch_size, open_stream
 from .._pagination import Checkpoint, CursorStream
+from ..models.counts import CountResult
 from ..models.exports import ExportedEvent
 from ..models.query import Where
 from ._counting import DEFAULT_POLLING, CountPolling, count_events
@@ -33,7 +34,7 @@ class Events(Uploads):
         *,
         where: object = None,
         polling: CountPolling = DEFAULT_POLLING,
-    ) -> int:
+    ) -> CountResult:
         """Count how many times an event occurred between two days (both included).
 
         Example::
@@ -51,10 +52,12 @@ class Events(Uploads):
             polling: how long to poll while the server answers "partial".
 
         Returns:
-            The number of events.
+            The number of events: an ``int`` whose ``extra`` holds the answer's other fields.
 
         Raises:
-            ValidationError: a bad name, date or ``where``; nothing was sent.
+            ValidationError: a bad name, date or ``where``, or an ``end`` after tomorrow (UTC);
+                nothing was sent.
+            UnknownEventError: the account has never recorded ``event_name``.
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """
@@ -174,7 +177,12 @@ class Events(Uploads):
             A CursorStream: ``async for`` gives records, ``.pages()`` gives pages with checkpoints.
 
         Raises:
-            ValidationError: an argument is wrong (raised here, before anything is sent).
+            ValidationError: an argument is wrong, or ``end`` is after tomorrow in UTC (raised
+                here, before anything is sent).
+            UnknownEventError: raised by the first iteration when the account has never recorded
+                ``event_name``.
+            ExportNotAllowedError: raised by the first iteration for an event the API does not
+                export (the notification events).
         """
         return open_stream(
             self._requester,

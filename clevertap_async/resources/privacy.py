@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import _query, _validation
-from .._errors import CleverTapError, ValidationError
+from .._errors import CleverTapError, ExportNotAllowedError, ValidationError
 from .._exports import MAX_PARALLEL
 from ..models.exports import ExportedEvent, ExportedProfile
 from ..models.privacy import DeletionOutcome, DeletionStatus, PrivacyAccessResult
@@ -82,6 +82,8 @@ class Privacy(Resource):
         Raises:
             ValidationError: no subject, a malformed email, an empty identity, bad dates, an empty
                 ``event_names`` or a bad ``parallel``; nothing was sent.
+            ExportNotAllowedError: an event named in ``event_names`` is one the API does not export
+                (without ``event_names``, such events are listed in ``not_exportable`` instead).
             APIError: a lookup or an export failed.
         """
         subjects = [("email", _validation.email(email, "email"))] if email is not None else []
@@ -112,17 +114,32 @@ class Privacy(Resource):
         if not found:
             return []
         owner = {key: index for index, (p, _) in enumerate(found) for key in _keys(p)}
+        from_summaries = names is None
         if names is None:
             names = sorted({name for profile, _ in found for name in profile.events})
         events: list[dict[str, list[ExportedEvent]]] = [{n: [] for n in names} for _ in found]
+        refused: list[str] = []
         for name in names:  # one export per event name for every profile, not one per profile
-            async for event in self._stream_events(name, first, last, parallel=parallel):
-                index = _owner_of(event.raw_profile, owner)
-                if index is not None:
-                    events[index][name].append(event)
+            try:
+                async for event in self._stream_events(name, first, last, parallel=parallel):
+                    index = _owner_of(event.raw_profile, owner)
+                    if index is not None:
+                        events[index][name].append(event)
+            except ExportNotAllowedError:
+                # Summaries list the notification events too, which the API does not export: say
+                # so in the result rather than fail the whole request. A name asked for explicitly
+                # is the caller's to handle.
+                if not from_summaries:
+                    raise
+                refused.append(name)
+                for by_name in events:
+                    del by_name[name]
         return [
             PrivacyAccessResult(
-                profile, tuple(by), {name: tuple(evs) for name, evs in by_name.items()}
+                profile,
+                tuple(by),
+                {name: tuple(evs) for name, evs in by_name.items()},
+                tuple(name for name in refused if name in profile.events),
             )
             for (profile, by), by_name in zip(found, events, strict=True)
         ]

@@ -11,6 +11,7 @@ from .._errors import NotFoundError, ValidationError
 from .._exports import open_stream, profiles_batch_size
 from .._pagination import Checkpoint, CursorStream
 from ..models.bulk import BulkResult
+from ..models.counts import CountResult
 from ..models.exports import ExportedProfile, profile_from_wire
 from ..models.query import Where
 from ._chunks import send_in_chunks
@@ -40,7 +41,7 @@ class Profiles(Uploads):
         *,
         where: object = None,
         polling: CountPolling = DEFAULT_POLLING,
-    ) -> int:
+    ) -> CountResult:
         """Count the profiles that did an event between two days (both included).
 
         Example::
@@ -55,10 +56,12 @@ class Profiles(Uploads):
             polling: how long to poll while the server answers "partial".
 
         Returns:
-            The number of profiles.
+            The number of profiles: an ``int`` whose ``extra`` holds the answer's other fields.
 
         Raises:
-            ValidationError: a bad name, date or ``where``; nothing was sent.
+            ValidationError: a bad name, date or ``where``, or an ``end`` after tomorrow (UTC);
+                nothing was sent.
+            UnknownEventError: the account has never recorded ``event_name``.
             CountTimeoutError: the server was still counting when the poll deadline passed.
             APIError: the server refused the query.
         """
@@ -255,7 +258,12 @@ class Profiles(Uploads):
             A CursorStream: ``async for`` gives records, ``.pages()`` gives pages with checkpoints.
 
         Raises:
-            ValidationError: an argument is wrong (raised here, before anything is sent).
+            ValidationError: an argument is wrong, or ``end`` is after tomorrow in UTC (raised
+                here, before anything is sent).
+            UnknownEventError: raised by the first iteration when the account has never recorded
+                ``event_name``.
+            ExportNotAllowedError: raised by the first iteration for an event the API does not
+                export (the notification events).
         """
         return open_stream(
             self._requester,

@@ -1,23 +1,31 @@
-"""The fake's counts (§6.5, with the partial + ``req_id`` flow of §6.1), real-time counts, message reports.
+"""The fake's counts (with the partial + ``req_id`` flow), real-time counts, message reports.
 
-Counts come from a simple, deterministic model the tests can steer: ``fake.daily_counts[event]`` is how
-many times the event happens each day, always by that many distinct profiles. A query answers
-``partial`` ``fake.count_partials`` times before its result, and polls are accepted by GET (no body)
-and by POST (the query again), unless ``fake.reject_get_polls`` makes GET polls a 405.
+Counts, trends and top values are computed from the events seeded and uploaded into the fake, with the
+same date range and property filter the events export applies, so an export and a count of one query
+agree. The profiles count counts the profiles the profiles export serves for the same query. Two
+overrides stay for tests that want round figures: ``fake.daily_counts[event]`` (the event happens that
+many times each day, always by that many distinct profiles) and ``fake.top_values[property]``.
+
+A query answers ``partial`` ``fake.count_partials`` times (1 by default, as the real API was always
+seen to) before its result; polls are accepted by GET (no body) and by POST (the query again), unless
+``fake.reject_get_polls`` makes GET polls a 405.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
 import attrs
+import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _wire
+from . import _exports, _matching, _wire
 from ._keys import FAKE
 
 EVENTS = "/1/counts/events.json"
@@ -96,14 +104,35 @@ def _poll(fake: Any, path: str, raw_id: str) -> web.Response:
     return _wire.json_response(pending.answer)
 
 
-def _query(body: dict[str, Any]) -> tuple[str, date, date] | str:
+def _query(fake: Any, body: dict[str, Any]) -> tuple[str, date, date] | str:
     name = body.get("event_name")
     if not isinstance(name, str) or not name:
         return "event_name is mandatory"
     days = _wire.day_range(body)
     if isinstance(days, str):
         return days
+    problem = _matching.problem(body) or _exports.event_problem(
+        fake, name, _wire.compact(days[1]), export=False
+    )
+    if problem:
+        return problem
     return name, days[0], days[1]
+
+
+def _events(fake: Any, name: str, first: date, last: date, body: dict[str, Any]) -> list[Any]:
+    """The exported records of one event in the range that meet the query's property filter."""
+    rendered = fake.seeded.select_events(name, _wire.compact(first), _wire.compact(last))
+    return _matching.select((orjson.loads(r) for r in rendered), body)
+
+
+def _who(record: dict[str, Any]) -> str:
+    profile = record.get("profile") or {}
+    return str(profile.get("identity") or profile.get("objectId") or "")
+
+
+def _day_of(record: dict[str, Any]) -> date:
+    text = str(record["ts"])
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -111,20 +140,45 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def event_count(fake: Any, body: dict[str, Any]) -> Answer:
-    """Events in the range: the event's daily count times the days."""
-    query = _query(body)
+    """Events in the range that meet the filter (or the override: the daily count times the days)."""
+    query = _query(fake, body)
     if isinstance(query, str):
         return query
     name, first, last = query
-    return {"status": "success", "count": fake.daily_counts.get(name, 0) * len(_days(first, last))}
+    if name in fake.daily_counts:
+        count = fake.daily_counts[name] * len(_days(first, last))
+    else:
+        count = len(_events(fake, name, first, last, body))
+    return {"status": "success", "count": count}
 
 
 def profile_count(fake: Any, body: dict[str, Any]) -> Answer:
-    """Profiles that did the event: the same daily profiles every day."""
-    query = _query(body)
+    """Profiles the profiles export serves for the query (or the override's daily profiles).
+
+    The answer carries the extra fields the real one does: ``nQCount``, ``tcount`` (here the events
+    those profiles did, by their event summaries) and ``userDeviceCount``.
+    """
+    query = _query(fake, body)
     if isinstance(query, str):
         return query
-    return {"status": "success", "count": fake.daily_counts.get(query[0], 0)}
+    name, first, last = query
+    if name in fake.daily_counts:
+        count = total = fake.daily_counts[name]
+    else:
+        profiles = [
+            p
+            for p in fake.seeded.select_profiles(name, _wire.compact(first), _wire.compact(last))
+            if not fake.is_profile_gone(identity=p.identity, object_id=p.object_id)
+        ]
+        count = len(profiles)
+        total = sum(p.record["events"][name]["count"] for p in profiles)
+    return {
+        "status": "success",
+        "count": count,
+        "nQCount": 0,
+        "tcount": total,
+        "userDeviceCount": {"devices": count, "users": count},
+    }
 
 
 def _period(day_: date, trend_type: str) -> str:
@@ -136,8 +190,11 @@ def _period(day_: date, trend_type: str) -> str:
 
 
 def trends(fake: Any, body: dict[str, Any]) -> Answer:
-    """Counts per day, ISO week (``YYYYWW``) or month (``YYYYMM``) for each group."""
-    query = _query(body)
+    """Counts per day, ISO week (``YYYYWW``) or month (``YYYYMM``) for each group.
+
+    ``unique`` counts distinct profiles per period; ``sum_event_prop`` sums that property instead.
+    """
+    query = _query(fake, body)
     if isinstance(query, str):
         return query
     name, first, last = query
@@ -146,29 +203,62 @@ def trends(fake: Any, body: dict[str, Any]) -> Answer:
     groups = body.get("groups")
     if not isinstance(groups, dict) or not groups or len(groups) > 5:
         return "groups is mandatory: between 1 and 5 groups"
-    daily = fake.daily_counts.get(name, 0)
+    records = None if name in fake.daily_counts else _events(fake, name, first, last, body)
     answer: dict[str, Any] = {"status": "success"}
     for key, spec in groups.items():
         kind = spec.get("trend_type") if isinstance(spec, dict) else None
         if kind not in TREND_KEYS:
             return f"Invalid trend_type for group {key}"
-        counts: dict[str, int] = {}
-        for day_ in _days(first, last):
-            period = _period(day_, kind)
-            # Unique counts the same daily profiles once per period; events add up every day.
-            counts[period] = daily if body.get("unique") else counts.get(period, 0) + daily
-        answer[key] = counts
+        if records is None:
+            answer[key] = _override_trend(fake.daily_counts[name], first, last, kind, body)
+        else:
+            answer[key] = _trend(records, first, last, kind, body)
     return answer
 
 
+def _override_trend(
+    daily: int, first: date, last: date, kind: str, body: dict[str, Any]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for day_ in _days(first, last):
+        period = _period(day_, kind)
+        # Unique counts the same daily profiles once per period; events add up every day.
+        counts[period] = daily if body.get("unique") else counts.get(period, 0) + daily
+    return counts
+
+
+def _trend(
+    records: list[dict[str, Any]], first: date, last: date, kind: str, body: dict[str, Any]
+) -> dict[str, int]:
+    counts = {_period(day_, kind): 0 for day_ in _days(first, last)}
+    users: dict[str, set[str]] = {period: set() for period in counts}
+    prop = body.get("sum_event_prop")
+    for record in records:
+        period = _period(_day_of(record), kind)
+        if body.get("unique"):
+            users[period].add(_who(record))
+        elif prop:
+            value = (record.get("event_props") or {}).get(prop)
+            counts[period] += value if isinstance(value, int) and not isinstance(value, bool) else 0
+        else:
+            counts[period] += 1
+    return {period: len(users[period]) for period in counts} if body.get("unique") else counts
+
+
 def top(fake: Any, body: dict[str, Any]) -> Answer:
-    """Top values from ``fake.top_values[property name]`` (``{"STR"|"NUMBER": {value: count}}``)."""
-    query = _query(body)
+    """Top values of each group's property: from ``fake.top_values`` or from the events.
+
+    Event and session properties are counted from the events in the range; text values by value
+    (``STR``), numbers in ten-wide-ish ranges (``NUMBER``, e.g. ``"1000-2000"``).
+    """
+    query = _query(fake, body)
     if isinstance(query, str):
         return query
+    name, first, last = query
     groups = body.get("groups")
     if not isinstance(groups, dict) or not groups:
         return "groups is mandatory"
+    records: list[dict[str, Any]] | None = None
     answer: dict[str, Any] = {"status": "success"}
     for key, spec in groups.items():
         if (
@@ -176,7 +266,11 @@ def top(fake: Any, body: dict[str, Any]) -> Answer:
             or spec.get("property_type") not in _limits.TOP_PROPERTY_TYPES
         ):
             return f"Invalid property_type for group {key}"
-        values = fake.top_values.get(spec.get("name"), {"STR": {}})
+        values = fake.top_values.get(spec.get("name"))
+        if values is None:
+            if records is None:
+                records = _events(fake, name, first, last, body)
+            values = _top_values(records, spec)
         descending = spec.get("order", "desc") == "desc"
         top_n = spec.get("top_n", 10)
         answer[key] = {
@@ -184,6 +278,19 @@ def top(fake: Any, body: dict[str, Any]) -> Answer:
             for kind, counts in values.items()
         }
     return answer
+
+
+def _top_values(records: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, dict[str, int]]:
+    part = _matching.FILTERED_BLOCKS.get(spec["property_type"])
+    found = [(r.get(part) or {}).get(spec.get("name")) for r in records if part is not None]
+    numbers = [v for v in found if isinstance(v, int | float) and not isinstance(v, bool)]
+    texts = Counter(str(v) for v in found if isinstance(v, str))
+    values: dict[str, dict[str, int]] = {"STR": dict(texts)} if texts or not numbers else {}
+    if numbers:
+        width = 10 ** max(0, math.ceil(math.log10(max(max(numbers), 1) / 10)))
+        buckets = Counter(int(v // width) * width for v in numbers)
+        values["NUMBER"] = {f"{low}-{low + width}": n for low, n in sorted(buckets.items())}
+    return values
 
 
 COMPUTE: dict[str, Callable[[Any, dict[str, Any]], Answer]] = {

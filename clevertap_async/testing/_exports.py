@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import orjson
 from aiohttp import web
 
 from .. import _limits
-from . import _uploads, _wire
+from . import _matching, _uploads, _wire
 from ._keys import FAKE
 from ._seed import SeededProfile
 
@@ -42,23 +42,72 @@ MAX_LIVE_CURSORS = 50_000
 SMALL_PROFILE_BATCH = 989
 
 
+#: Events the exports refuse with "Export not allowed for this event": the notification events.
+EXPORT_REFUSED_EVENTS = frozenset(
+    {
+        "Notification Sent",
+        "Notification Viewed",
+        "Notification Clicked",
+        "Notification Delivered",
+        "Notification Replied",
+    }
+)
+#: How the fake words an expired cursor; the real text is not published, so each form another
+#: integration matches on can be chosen.
+EXPIRY_ANSWERS = {
+    "incorrect_usage": ("Incorrect Usage", INCORRECT_USAGE),
+    "invalid_cursor": ("invalid cursor", 400),
+    "cursor_invalidated": ("CURSOR_INVALIDATED", 400),
+}
+HOUR = 3600.0
+
+
 @attrs.define
 class ExportSettings:
     """How the fake's cursors behave; tests change these on ``fake.exports``.
+
+    By default cursors expire as the real ones are reported to: an events export 4 hours after it
+    was created or after 1 hour without a page fetched, a profiles export 4 days after creation.
 
     Attributes:
         vary_page_sizes: serve pages of random sizes from 0 to ``batch_size`` (empty pages mid-stream).
         not_ready: answer each new cursor "not ready" (code 2) this many times before its page.
         throttle: answer the next N cursor creations "throttled" (code 1).
-        cursor_ttl: seconds a cursor lives after its export was created (None: forever).
-        clock: the time source for ``cursor_ttl`` (tests pass their own).
+        cursor_ttl: seconds any cursor lives after its export was created; when set, it replaces the
+            three lifetimes below (None: they apply).
+        events_ttl: seconds an events export's cursors live after its creation (None: forever).
+        events_idle: seconds an events export's cursors live after its last page (None: forever).
+        profiles_ttl: seconds a profiles export's cursors live after its creation (None: forever).
+        expiry_answer: how an expired cursor is refused: ``"incorrect_usage"`` (400, code 3),
+            ``"invalid_cursor"`` or ``"cursor_invalidated"`` (400).
+        clock: the time source for the lifetimes; None uses the fake's ``clock``.
     """
 
     vary_page_sizes: bool = False
     not_ready: int = 0
     throttle: int = 0
     cursor_ttl: float | None = None
-    clock: Callable[[], float] = time.monotonic
+    events_ttl: float | None = 4 * HOUR
+    events_idle: float | None = HOUR
+    profiles_ttl: float | None = 96 * HOUR
+    expiry_answer: str = attrs.field(
+        default="incorrect_usage", validator=attrs.validators.in_(EXPIRY_ANSWERS)
+    )
+    clock: Callable[[], float] | None = None
+
+    def never_expire(self) -> None:
+        """Keep every cursor valid forever (for tests that move the clock for other reasons)."""
+        self.cursor_ttl = self.events_ttl = self.events_idle = self.profiles_ttl = None
+
+    def expired(self, state: CursorState, now: float) -> bool:
+        """Say whether a cursor has passed its export's lifetime or idle time at ``now``."""
+        if self.cursor_ttl is not None:
+            return now - state.created > self.cursor_ttl
+        if state.owners is not None:  # a profiles export
+            return self.profiles_ttl is not None and now - state.created > self.profiles_ttl
+        return (self.events_ttl is not None and now - state.created > self.events_ttl) or (
+            self.events_idle is not None and now - state.touched > self.events_idle
+        )
 
 
 @attrs.define
@@ -71,6 +120,7 @@ class CursorState:
     batch_size: int
     created: float
     not_ready_left: int
+    touched: float = 0.0
 
 
 @attrs.define
@@ -109,13 +159,29 @@ def add_routes(app: web.Application) -> None:
 
 
 async def export(request: web.Request) -> web.Response:
-    """Create a cursor (POST with a query body) or serve the page a cursor points at (GET or POST)."""
+    """Create a cursor or serve the page a cursor points at (GET or POST).
+
+    A cursor is created by a POSTed query body, or by the legacy form every official Node.js client
+    release uses: ``GET ?batch_size=N&query=<the query as URL-encoded JSON>``.
+    """
     cursor = _cursor_param(request.rel_url.raw_query_string)
     if cursor is not None:
         return page(request.app[FAKE], cursor)
-    if request.method != "POST":
-        return _wire.fail(400, "Malformed request: cursor or a POSTed query is mandatory")
-    return await create(request)
+    if request.method == "POST":
+        return await create(request, await _wire.read_json_object(request))
+    if "query" in request.query:
+        return await create(request, _legacy_query(request.query["query"]))
+    return _wire.fail(400, "Malformed request: cursor or a query is mandatory")
+
+
+def _legacy_query(text: str) -> dict[str, Any] | web.Response:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _wire.fail(400, "Malformed request: query is not valid JSON")
+    if not isinstance(data, dict):
+        return _wire.fail(400, "Malformed request: query must be a JSON object")
+    return data
 
 
 def _cursor_param(query: str) -> str | None:
@@ -126,14 +192,15 @@ def _cursor_param(query: str) -> str | None:
     return None
 
 
-async def create(request: web.Request) -> web.Response:
+async def create(request: web.Request, body: dict[str, Any] | web.Response) -> web.Response:
     """Step 1: check the query, then answer ``{"status": "success", "cursor": ...}``."""
     fake = request.app[FAKE]
     settings = fake.exports
-    body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
-    problem = _query_problem(request, body)
+    problem = _query_problem(request, body) or event_problem(
+        fake, body["event_name"], body["to"], export=True
+    )
     if problem:
         return _wire.fail(400, problem)
     if settings.throttle > 0:
@@ -149,13 +216,17 @@ async def create(request: web.Request) -> web.Response:
         batch_size = batch_size // multiple * multiple or SMALL_PROFILE_BATCH
     else:
         records = fake.seeded.select_events(body["event_name"], first, last)
+        if _matching.has_conditions(body):
+            records = [r for r in records if _matching.matches(orjson.loads(r), body)]
+    now = _now(fake)
     state = CursorState(
         records=records,
         owners=owners,
         offset=0,
         batch_size=batch_size,
-        created=settings.clock(),
+        created=now,
         not_ready_left=settings.not_ready,
+        touched=now,
     )
     token = fake.cursors.issue(state)
     return _wire.raw_json_response(b'{"status":"success","cursor":"' + token.encode() + b'"}')
@@ -182,10 +253,27 @@ def _query_problem(request: web.Request, body: dict[str, Any]) -> str | None:
             return f"{key} is mandatory and must be a YYYYMMDD integer"
     if body["from"] > body["to"]:
         return "from must not be after to"
-    for key in ("event_properties", "session_properties"):
-        if key in body and not isinstance(body[key], list):
-            return f"{key} must be a list"
+    return _matching.problem(body)
+
+
+def event_problem(fake: FakeCleverTap, name: str, last: int, *, export: bool) -> str | None:
+    """The API's refusal of a query's event or last day, as exports and counts give it, or None.
+
+    A ``to`` after tomorrow is refused; an event the account never saw answers "Invalid event : X"
+    (its error a JSON list in a string, as sent); exports of notification events are not allowed.
+    """
+    if last > fake.query_day_limit():
+        return "to must not be a date in the future"
+    if export and name in EXPORT_REFUSED_EVENTS:
+        return "Export not allowed for this event"
+    if not fake.knows_event(name):
+        return orjson.dumps([f"Invalid event : {name}"]).decode()
     return None
+
+
+def _now(fake: FakeCleverTap) -> float:
+    clock = fake.exports.clock
+    return clock() if clock is not None else fake.clock()
 
 
 def page(fake: FakeCleverTap, encoded: str) -> web.Response:
@@ -195,8 +283,11 @@ def page(fake: FakeCleverTap, encoded: str) -> web.Response:
     state = fake.cursors.cursors.get(urllib.parse.unquote_plus(encoded))
     if state is None:
         return _incorrect_usage("Incorrect Usage")
-    if settings.cursor_ttl is not None and settings.clock() - state.created > settings.cursor_ttl:
-        return _incorrect_usage("Incorrect Usage: the cursor has expired")
+    now = _now(fake)
+    if settings.expired(state, now):
+        text, code = EXPIRY_ANSWERS[settings.expiry_answer]
+        return _wire.fail(400, text, code=code)
+    state.touched = now
     if state.not_ready_left > 0:
         state.not_ready_left -= 1
         return _wire.fail(200, "Request still in progress, please retry later", code=NOT_READY)
@@ -248,12 +339,20 @@ async def profile(request: web.Request) -> web.Response:
 
 
 async def admin_seed(request: web.Request) -> web.Response:
-    """``POST /__fake__/seed {"events": {...} or [...], "profiles": {...}}``: seed another process."""
+    """``POST /__fake__/seed {"events": {...} or [...], "profiles": {...}, "known_events": [...]}``.
+
+    Seeds a fake running in another process; ``known_events`` declares event names the account knows
+    without seeding any (their exports are empty, their counts 0).
+    """
     fake = request.app[FAKE]
     body = await _wire.read_json_object(request)
     if isinstance(body, web.Response):
         return body
     events = body.get("events") or []
+    known = body.get("known_events") or []
+    if not isinstance(known, list) or not all(isinstance(name, str) and name for name in known):
+        return _wire.fail(400, "bad seed request: known_events must be a list of event names")
+    fake.known_events.update(known)
     try:
         for spec in events if isinstance(events, list) else [events]:
             fake.seed_events(**spec)

@@ -21,6 +21,7 @@ PropertyGenerator = Callable[[random.Random, int], Any]
 _ITEMS = ("pizza", "salad", "noodles", "burger", "sushi", "tacos")
 _CURRENCIES = ("INR", "USD", "EUR")
 _SOURCES = ("Direct", "Organic", "Referral", "Social")
+_UPLOAD_IDS = ("identity", "objectId", "FBID", "GPID")
 
 DEFAULT_EVENT_PROPERTIES: Mapping[str, PropertyGenerator] = {
     "Amount": lambda rng, i: rng.randint(1, 5000),
@@ -73,12 +74,14 @@ class SeedStore:
     events: dict[str, dict[int, list[bytes]]] = attrs.field(factory=dict)
     profiles: list[SeededProfile] = attrs.field(factory=list)
     _by_key: dict[tuple[str, str], SeededProfile] = attrs.field(factory=dict)
+    _profile_events: set[str] = attrs.field(factory=set)
 
     def clear(self) -> None:
         """Forget every seeded record."""
         self.events.clear()
         self.profiles.clear()
         self._by_key.clear()
+        self._profile_events.clear()
 
     def event_count(self, event_name: str) -> int:
         """How many records are seeded for one event."""
@@ -175,6 +178,7 @@ class SeedStore:
         if not days or count < 0:
             raise ValueError("seed_profiles needs start <= end and count >= 0")
         names = frozenset(event_names)
+        self._profile_events.update(names)
         first = len(self.profiles)
         rng = random.Random(f"{self.seed}/profiles/{first}")
         for i in range(count):
@@ -211,6 +215,27 @@ class SeedStore:
             for key in ("identity", "email", "object_id"):
                 self._by_key[key, getattr(profile, key)] = profile
         return count
+
+    def add_uploaded_event(self, record: dict[str, Any], now: float) -> None:
+        """Keep an accepted upload event where the export and the counts find it.
+
+        It is exported as the API exports events: the uploader's identifiers in ``profile``, ``ts`` as
+        ``yyyyMMddHHmmss`` (the fake's project time zone is UTC), ``evtData`` as ``event_props``.
+        """
+        when = datetime.fromtimestamp(record.get("ts") or now, UTC)
+        profile = {k: str(record[k]) for k in _UPLOAD_IDS if record.get(k) not in (None, "")}
+        exported = {
+            "profile": {**profile, "platform": "API"},
+            "ts": int(when.strftime("%Y%m%d%H%M%S")),
+            "event_props": record.get("evtData") or {},
+            "session_props": {},
+        }
+        by_day = self.events.setdefault(record["evtName"], {})
+        by_day.setdefault(day_key(when.date()), []).append(orjson.dumps(exported))
+
+    def known_event_names(self) -> set[str]:
+        """Every event name seeded, uploaded, or done by a seeded profile."""
+        return set(self.events) | self._profile_events
 
     def find_profile(self, key: str, value: str) -> SeededProfile | None:
         """Look a profile up by ``identity``, ``email`` or ``object_id``."""

@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -89,6 +90,14 @@ class FakeCleverTap:
         query_concurrency: in-flight requests per other API path before a 429.
         seed: seeds fault rates and generated data, for reproducible runs.
         record_bodies: keep each request's body in the log (benchmarks turn it off).
+        partial_counts: how many times each counts query answers "partial" before its result; the
+            real API was always seen to answer "partial" first, so the default is 1 (0: at once).
+
+    Like the real API, the fake refuses exports and counts of an event it has never seen (400
+    "Invalid event : X"; it knows an event once seeded, uploaded, put in ``daily_counts`` or
+    ``known_events``), refuses exports of notification events (400 "Export not allowed for this
+    event"), refuses a ``to`` after tomorrow on its clock, and expires cursors on its clock (events:
+    4 hours after creation or 1 hour idle; profiles: 4 days; see ``fake.exports``).
     """
 
     def __init__(
@@ -102,6 +111,7 @@ class FakeCleverTap:
         query_concurrency: int = _limits.QUERY_CONCURRENCY,
         seed: int | None = 0,
         record_bodies: bool = True,
+        partial_counts: int = 1,
     ):
         self.account_id = account_id
         self._passcode = passcode
@@ -122,13 +132,24 @@ class FakeCleverTap:
         self.bulletins: list[dict[str, Any]] = []
         #: The fake's time in seconds; replace it to move time in tests (visibility delays).
         self.clock: Callable[[], float] = time.time
-        #: How many times a counts query answers "partial" before its result (§6.1).
-        self.count_partials = 0
+        self._partial_counts = partial_counts
+        #: How many times a counts query answers "partial" before its result.
+        self.count_partials = partial_counts
+        #: Event names the account knows besides the seeded and uploaded ones (exports and counts of
+        #: any other name answer 400 "Invalid event : X").
+        self.known_events: set[str] = set()
+        #: Event names discarded in the dashboard: uploads of them are refused per record with 528.
+        #: Matched ignoring case and whitespace, as the API matches event names.
+        self.discarded_events: set[str] = set()
+        #: Event names uploads may not raise (513): the published list, and any a test adds.
+        self.restricted_events: set[str] = set(_limits.RESTRICTED_EVENT_NAMES)
         #: Answer GET polls of counts with 405, like servers that want the query POSTed again.
         self.reject_get_polls = False
-        #: How often each event happens per day (by as many distinct profiles): counts derive from it.
+        #: Overrides: how often an event happens per day (by as many distinct profiles). Counts and
+        #: trends of an event named here come from this, not from the seeded and uploaded data.
         self.daily_counts: dict[str, int] = {}
-        #: Top values per property name: ``{"STR" | "NUMBER": {value: count}}``.
+        #: Overrides: top values per property name, ``{"STR" | "NUMBER": {value: count}}``; other
+        #: properties' top values are computed from the seeded and uploaded events.
         self.top_values: dict[str, dict[str, dict[str, int]]] = {}
         #: Users active now, for ``/1/now.json``.
         self.realtime_count = 0
@@ -221,6 +242,19 @@ class FakeCleverTap:
         for value in ids:
             self.removed_profiles.setdefault((kind, value), at)
 
+    def knows_event(self, name: str) -> bool:
+        """Say whether the account has seen an event: seeded, uploaded, in ``daily_counts`` or declared."""
+        return (
+            name in self.known_events
+            or name in self.daily_counts
+            or name in self.seeded.known_event_names()
+        )
+
+    def query_day_limit(self) -> int:
+        """The last ``to`` day (``YYYYMMDD``) a query may ask for: tomorrow on the fake's clock, in UTC."""
+        tomorrow = datetime.fromtimestamp(self.clock(), UTC).date() + timedelta(days=1)
+        return int(tomorrow.strftime("%Y%m%d"))
+
     def complete_campaign(self, campaign_id: int, **result: int) -> None:
         """Finish a campaign with its figures (``sent=82, clicked=28``...), so its report is ready."""
         campaign = self.campaigns[campaign_id]
@@ -232,6 +266,7 @@ class FakeCleverTap:
         kind = record["type"]
         if kind == "event":
             self.uploaded_events.append(record)
+            self.seeded.add_uploaded_event(record, self.clock())
         elif kind == "token":
             self.uploaded_tokens.append(record)
         else:
@@ -246,7 +281,10 @@ class FakeCleverTap:
         self.throttled.clear()
         self.faults.clear()
         self.bulletins.clear()
-        self.count_partials = 0
+        self.count_partials = self._partial_counts
+        self.known_events.clear()
+        self.discarded_events.clear()
+        self.restricted_events = set(_limits.RESTRICTED_EVENT_NAMES)
         self.reject_get_polls = False
         self.daily_counts.clear()
         self.top_values.clear()

@@ -40,6 +40,8 @@ _PROFILE_RULES = {
 _RESTRICTED_TEXT = (
     "Event Name is incorrect. ErrorCode: 513 - Trying to raise a restricted system event. "
 )
+#: The text of 528 is not recorded anywhere public; the code and its meaning are documented.
+_DISCARDED_TEXT = "Event Name is incorrect. ErrorCode: 528 - Discarded event raised. "
 
 
 def add_routes(app: web.Application) -> None:
@@ -65,8 +67,11 @@ async def upload(request: web.Request) -> web.Response:
     fake = request.app[FAKE]
     store = fake.record_bodies and request.query.get("dryRun") not in ("1", "true")
     unprocessed = []
+    refused = _refused_names(fake)
     for number, record in enumerate(records, 1):
         failure = record_failure(record)
+        if failure is None and refused and record.get("type") == "event":
+            failure = refused.get(_folded(record["evtName"]))
         if failure is None and fake.transient_record_failures > 0:
             fake.transient_record_failures -= 1
             failure = (555, "Miscellaneous server error. ")
@@ -87,6 +92,22 @@ async def upload(request: web.Request) -> web.Response:
     return _wire.json_response(
         {"status": status, "processed": processed, "unprocessed": unprocessed}
     )
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"\s+", "", name).lower()
+
+
+def _refused_names(fake: Any) -> dict[str, tuple[int, str]]:
+    """The event names this account refuses beyond the published restricted list (folded)."""
+    refused = {
+        _folded(name): (513, _RESTRICTED_TEXT)
+        for name in fake.restricted_events
+        if _folded(name) not in _RESTRICTED
+    }
+    for name in fake.discarded_events:
+        refused[_folded(name)] = (528, _DISCARDED_TEXT)
+    return refused
 
 
 def _echo(record: Any) -> Any:
@@ -183,10 +204,17 @@ def _profile_failure(data: Any) -> tuple[int, str] | None:
     for key, (code, allowed, text) in _PROFILE_RULES.items():
         if key in data and data[key] not in allowed:
             return code, text
-    age = data.get("Age")
-    if "Age" in data and (isinstance(age, bool) or not isinstance(age, int | float)):
+    if "Age" in data and not _age_ok(data["Age"]):
         return 520, "Profile data is incorrect. Age is invalid."
     return None
+
+
+def _age_ok(age: Any) -> bool:
+    # Recorded: "Age": "18" was stored; only text such as "aa" got 520.
+    if isinstance(age, str):
+        digits = age.strip().lstrip("+-")
+        return digits.replace(".", "", 1).isdigit() and not digits.startswith(".")
+    return isinstance(age, int | float) and not isinstance(age, bool)
 
 
 def _token_failure(record: dict[str, Any]) -> tuple[int, str] | None:

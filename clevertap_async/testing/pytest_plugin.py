@@ -6,6 +6,7 @@ pointed at it that retries without sleeping. Both need pytest-asyncio; without i
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from collections.abc import AsyncIterator
 
@@ -24,8 +25,12 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
         async with FakeCleverTap() as fake:
             yield fake
 
+    async def _no_wait(seconds: float) -> None:
+        await asyncio.sleep(0)
+
     @pytest_asyncio.fixture
     async def fake_clevertap_client(fake_clevertap: FakeCleverTap) -> AsyncIterator[CleverTap]:
-        """An open client for ``fake_clevertap`` whose retries do not sleep."""
-        async with fake_clevertap.client(retry=NO_WAIT_RETRIES) as client:
+        """An open client for ``fake_clevertap`` whose retries and count polls do not sleep."""
+        # The fake answers counts "partial" first, as the API does: the poll must not wait for real.
+        async with fake_clevertap.client(retry=NO_WAIT_RETRIES, _sleep=_no_wait) as client:
             yield client

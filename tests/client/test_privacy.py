@@ -14,6 +14,7 @@ from clevertap_async import (
     CountPolling,
     DeletionStatus,
     ExportedProfile,
+    ExportNotAllowedError,
     PrivacyAccessResult,
     RetryPolicy,
     ServerError,
@@ -236,3 +237,19 @@ async def test_bad_input_sends_nothing(
         await getattr(ct.privacy, method)(**call)
     assert raised.value.field == field
     assert fake.requests == []
+
+
+async def test_notification_events_in_the_summary_are_listed_not_exported(
+    fake: FakeCleverTap, ct: CleverTap
+) -> None:
+    fake.seed_profiles(count=3, start=START, end=END, event_names=["Charged", "Notification Sent"])
+    fake.seed_events("Charged", count=30, start=START, end=END, users=3)
+    fake.seed_events("Notification Sent", count=30, start=START, end=END, users=3)
+    [result] = await ct.privacy.access(identity="user-1", start=START, end=END)
+    assert result.not_exportable == ("Notification Sent",)
+    assert list(result.events) == ["Charged"] and result.event_count > 0
+    assert "Notification Sent" in result.profile.events  # its totals stay in the summary
+    with pytest.raises(ExportNotAllowedError):
+        await ct.privacy.access(
+            identity="user-1", start=START, end=END, event_names=["Notification Sent"]
+        )

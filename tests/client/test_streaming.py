@@ -370,6 +370,7 @@ async def test_filters_go_in_the_body_as_models_or_dicts(
         event_properties=(Condition("Amount", 10, operator="greater_than"),),
         session_properties=(Condition("utm_source", "fake"),),
     )
+    fake.known_events.add("Charged")
     await collect(
         ct.events.stream("Charged", 20260101, 20260102, where=where, app=True, events=False)
     )

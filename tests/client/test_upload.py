@@ -143,7 +143,8 @@ async def test_client_side_checks_reject_before_sending(
         ({"Employed": "yes"}, 517),
         ({"Married": "no"}, 519),
         ({"Education": "PhD"}, 518),
-        ({"Age": "30"}, 520),
+        ({"Age": "aa"}, 520),
+        ({"Age": "3O"}, 520),
         ({"a#b": 1}, 1004),
     ],
 )

@@ -185,3 +185,12 @@ async def test_pytest_plugin_fixtures(
         business_event="E", name="N", properties={}, created_by="x@y.z"
     )
     assert fake_clevertap.bulletins[0]["c-by"] == "x@y.z"
+
+
+async def test_the_plugin_client_polls_counts_without_sleeping(
+    fake_clevertap: FakeCleverTap, fake_clevertap_client: Any
+) -> None:
+    fake_clevertap.seed_events("Charged", count=9, start=20260101, end=20260103)
+    fake_clevertap.count_partials = 3
+    assert await fake_clevertap_client.events.count("Charged", 20260101, 20260103) == 9
+    assert fake_clevertap_client._transport._sleep is not asyncio.sleep

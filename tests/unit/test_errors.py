@@ -25,6 +25,7 @@ SAMPLES: dict[str, Any] = {
     "body": {"status": "fail", "error": "Too many concurrent requests", "code": 429},
     "headers": {"Retry-After": "120", "Content-Type": "application/json"},
     "retry_after": 120.0,
+    "event_name": "Uninstalled",
     "checkpoint": Checkpoint({"20260101-20260131": "cursor-1"}),
     "req_id": 7,
     "waited": 12.5,
@@ -59,6 +60,8 @@ def _build(cls: type[_errors.CleverTapError]) -> _errors.CleverTapError:
             kwargs[parameter.name] = SAMPLES[parameter.name]
     if cls is _errors.RateLimitError:
         kwargs.update(status=429, headers=SAMPLES["headers"], method="POST", path="/1/x")
+    if cls is _errors.UnknownEventError:
+        kwargs.update(status=400, code=400, method="POST", path="/1/events.json")
     return cls(*args, **kwargs)
 
 

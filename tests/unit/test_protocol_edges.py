@@ -46,8 +46,8 @@ def attributes(error: APIError) -> tuple[Any, ...]:
         ),
         (
             400,
-            b'{"status": "fail", "error": ["Invalid event : X", "Invalid event : Y"]}',
-            (BadRequestError, "POST /1/x.json: HTTP 400: Invalid event : X; Invalid event : Y", 400, None, "Invalid event : X; Invalid event : Y", {"status": "fail", "error": ["Invalid event : X", "Invalid event : Y"]}),
+            b'{"status": "fail", "error": ["first problem", "second problem"]}',
+            (BadRequestError, "POST /1/x.json: HTTP 400: first problem; second problem", 400, None, "first problem; second problem", {"status": "fail", "error": ["first problem", "second problem"]}),
         ),
         (
             500,

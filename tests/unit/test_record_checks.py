@@ -64,7 +64,7 @@ REFUSED = [
     ("profile", profile({"Email": "a@b"}), 515, "Email is not valid: 'a@b'"),
     ("profile", profile({"Phone": "123"}), 516, "Phone must be E.164 (+<country code><number>), got '123'"),
     ("profile", profile({"Gender": "X"}), 514, "Gender must be one of ['F', 'M'], got 'X'"),
-    ("profile", profile({"Age": "3"}), 520, "Age must be a number, got '3'"),
+    ("profile", profile({"Age": "aa"}), 520, "Age must be a number or a numeric string, got 'aa'"),
     ("profile", {"profileData": {"Name": "x"}}, 523, "Missing identity: give one of identity, objectId, FBID, GPID"),
     ("token", {"tokenData": {"id": "t", "type": "fcm"}}, 530, "objectId is required for device tokens"),
     ("token", token("x"), 531, "tokenData must be an object"),
