@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit docs docs-check bench clean
+.PHONY: demo test lint types unit docs docs-check bench mutate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -39,5 +39,11 @@ docs-check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+# Mutation testing, not part of `make test` (tens of minutes): MUTATE_ARGS="protocol batching" for some
+# modules only, "--tests-from main --label before" to score older tests. See docs/mutation-testing.md.
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutation

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from clevertap_async import CleverTap
 from clevertap_async.testing import NO_WAIT_RETRIES, FakeCleverTap, RecordingSleep
@@ -21,6 +23,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the chaos suite at soak size (minutes, not seconds)",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Soak sizes take minutes by design: the per-test timeout that turns a hang into a failure
+    # would cut them short.
+    if config.getoption("--soak"):
+        for item in items:
+            if "soak" in getattr(item, "fixturenames", ()) or item.get_closest_marker("soak"):
+                item.add_marker(pytest.mark.timeout(0))
+
+
+# Property tests: in CI (the CI variable set) every run draws the same examples, so a failure there
+# reproduces anywhere; on a developer's machine each run explores new ones. HYPOTHESIS_PROFILE
+# picks one explicitly. No deadline in either: a shared, loaded machine is slow at random.
+settings.register_profile(
+    "ci", derandomize=True, max_examples=100, deadline=None, database=None, print_blob=True
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ async def _no_wait(seconds: float) -> None:
 @pytest.fixture
 async def patient_ct(fake: FakeCleverTap) -> AsyncIterator[CleverTap]:
     """Retries and polls without waiting, so a replayed answer is met exactly as the API gave it."""
-    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, _sleep=_no_wait) as client:
+    async with fake.client(retry=NO_WAIT_RETRIES, timeout=5, sleep=_no_wait) as client:
         yield client
 
 
