@@ -77,7 +77,7 @@ async def test_an_empty_page_mid_stream_is_not_the_end_of_the_partition(
         return web.json_response(pages[cursor_of(request)])
 
     async with scripted(aiohttp_server, {EVENTS: export}) as ct, asyncio.timeout(BOUND):
-        stream = ct.events.stream("X", 20260101, 20260101, raw=True)
+        stream = ct.events.stream("X", 20260101, 20260101).raw()
         seen = [page async for page in stream.pages()]
         records = [record async for record in stream]
     assert [len(page.records) for page in seen] == [0, 1, 0, 0, 1]
@@ -189,7 +189,7 @@ async def test_a_repeated_cursor_fails_fast_instead_of_looping(aiohttp_server: A
         )
 
     async with scripted(aiohttp_server, {EVENTS: export}) as ct, asyncio.timeout(BOUND):
-        stream = ct.events.stream("X", 20260101, 20260101, raw=True)
+        stream = ct.events.stream("X", 20260101, 20260101).raw()
         with pytest.raises(PaginationError, match="repeated a cursor") as caught:
             async for _ in stream:
                 pass

@@ -25,7 +25,7 @@ from tests.client.test_adversarial_inputs import BOUND, EVENTS, cursor_of, scrip
 
 
 async def drain(ct: CleverTap, **options: Any) -> list[Any]:
-    stream = ct.events.stream("Charged", 20260101, 20260101, raw=True, **options)
+    stream = ct.events.stream("Charged", 20260101, 20260101, **options).raw()
     async with asyncio.timeout(BOUND):
         return [record async for record in stream]
 
@@ -163,9 +163,7 @@ async def test_parallel_runs_exactly_that_many_partitions_at_once(fake: FakeClev
     fake.seed_events("Charged", count=400, start=20260101, end=20260104)
     fake.faults.inject("latency", seconds=0.02, path=EVENTS)
     async with fake.client(query_concurrency=3) as ct:
-        stream = ct.events.stream(
-            "Charged", 20260101, 20260104, raw=True, parallel=2, batch_size=50
-        )
+        stream = ct.events.stream("Charged", 20260101, 20260104, parallel=2, batch_size=50).raw()
         async with asyncio.timeout(BOUND):
             records = [record async for record in stream]
     assert len(records) == 400
@@ -194,7 +192,7 @@ async def test_a_slow_partition_does_not_hold_back_a_fast_one(aiohttp_server: An
         )
 
     async with scripted(aiohttp_server, {EVENTS: export}) as ct:
-        stream = ct.events.stream("X", 20260101, 20260102, raw=True, parallel=2)
+        stream = ct.events.stream("X", 20260101, 20260102, parallel=2).raw()
         records: list[Any] = []
         async with asyncio.timeout(BOUND):
             async for record in stream:
