@@ -3,7 +3,8 @@
 Each worker is a real OS process with its own client (``clevertap_async.testing._fleet``). The
 variants: uncoordinated (each process keeps its own cap of 15: today's behaviour before adaptive caps),
 adaptive (each process lowers its cap on 429s), and a Redis coordinator (the cap shared through the
-Redis on 127.0.0.1:6379). The yardstick is one process alone at the cap uploading the same records, in
+Redis on 127.0.0.1:6379), also with ``local_reuse=0`` (every slot taken from Redis) to show what
+handing leases on within a process saves. The yardstick is one process alone at the cap uploading the same records, in
 the same run. A last measurement kills (SIGKILL) a worker holding all 15 slots and times how long until
 another process holds them all again.
 """
@@ -32,6 +33,7 @@ CAP = 15
 REDIS_URL = os.environ.get("CLEVERTAP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 #: The lease of the SIGKILL measurement (the default of 30 s would only make the run longer).
 LEASE = 2.0
+NO_REUSE = "Redis coordinator, local_reuse=0"
 
 
 async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
@@ -39,24 +41,25 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     per_worker = args.fleet_records or (5_000 if args.quick else 50_000)
     total = per_worker * WORKERS
     rows: list[Row] = []
-    variants = {
-        "alone": (1, total, UNCOORDINATED),
-        "alone, adaptive": (1, total, ADAPTIVE),
-        "uncoordinated": (WORKERS, per_worker, UNCOORDINATED),
-        "adaptive": (WORKERS, per_worker, ADAPTIVE),
-        "Redis coordinator": (WORKERS, per_worker, REDIS_URL),
+    variants: dict[str, tuple[int, int, str, list[str]]] = {
+        "alone": (1, total, UNCOORDINATED, []),
+        "alone, adaptive": (1, total, ADAPTIVE, []),
+        "uncoordinated": (WORKERS, per_worker, UNCOORDINATED, []),
+        "adaptive": (WORKERS, per_worker, ADAPTIVE, []),
+        "Redis coordinator": (WORKERS, per_worker, REDIS_URL, []),
+        NO_REUSE: (WORKERS, per_worker, REDIS_URL, ["--local-reuse", "0"]),
     }
     # Variants take turns and the fastest run of each counts, as in the other benchmarks: a noisy
     # spell on a shared machine then falls on all of them alike.
     best: dict[str, _Measured] = {}
     for round_ in range(args.fleet_repeats):
-        for label, (workers, records, coordinator) in variants.items():
+        for label, (workers, records, coordinator, extra) in variants.items():
             print(
                 f"  fleet {round_ + 1}/{args.fleet_repeats}: {label} ...",
                 file=sys.stderr,
                 flush=True,
             )
-            measured = await _measure(fake, workers, records, coordinator)
+            measured = await _measure(fake, workers, records, coordinator, extra)
             if label not in best or measured.timed.seconds < best[label].timed.seconds:
                 best[label] = measured
     alone = best["alone"]
@@ -74,6 +77,16 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
     )
     for label in ("uncoordinated", "adaptive", "Redis coordinator"):
         rows += _rows(label, total, best[label], alone)
+    ratio = alone.timed.seconds / best[NO_REUSE].timed.seconds
+    rows.append(
+        _rate_row(
+            f"{WORKERS} workers, {NO_REUSE}",
+            total,
+            best[NO_REUSE],
+            ratio=ratio,
+            ratio_to="of alone",
+        )
+    )
     await fake.set_latency(0)
     rows.append(Row(NAME, f"slots back after SIGKILL (lease {LEASE:g} s)", await _recovery(), "s"))
     return rows
@@ -89,12 +102,14 @@ class _Measured:
         self.spread = max(seconds) / min(seconds)
 
 
-async def _measure(fake: FakeProcess, workers: int, records: int, coordinator: str) -> _Measured:
+async def _measure(
+    fake: FakeProcess, workers: int, records: int, coordinator: str, extra: list[str]
+) -> _Measured:
     """Start the workers, let them go together, and time them until the last one is done."""
     await fake.admin("POST", "reset")  # forget earlier uploads and statistics; faults too
     await fake.set_latency(LATENCY)
     options = ["--base-url", fake.url, "--records", str(records), "--coordinator", coordinator]
-    options += ["--namespace", f"bench-{uuid.uuid4().hex}"]
+    options += ["--namespace", f"bench-{uuid.uuid4().hex}", *extra]
     async with fleet(workers, *options) as started:
         fake_before = await fake.cpu_seconds()
         began = time.perf_counter()

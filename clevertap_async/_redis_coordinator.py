@@ -9,6 +9,13 @@ blocks on (BLPOP), so no process polls in a loop and none is starved: slots go t
 they asked, whichever process they are in. A process queues at most a few waiters per family in Redis
 at once; the rest wait their turn locally.
 
+Going through Redis costs each slot a release, a wake-up in another process and that process's turn on
+a busy CPU. So a request that ends while others of its process wait for the same family hands its lease
+straight to the oldest of them, with no Redis command, a bounded number of times (``local_reuse``)
+before the lease goes back through Redis to the oldest waiter of any process. The lease never serves
+two requests at once, keeps being renewed and runs out if the process dies, so the caps and the crash
+safety are those of a lease taken from Redis each time.
+
 redis-py is an optional dependency (``pip install clevertap-async[redis]``), imported when a
 coordinator is created.
 """
@@ -16,6 +23,7 @@ coordinator is created.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import os
@@ -23,6 +31,7 @@ import random
 import socket
 import urllib.parse
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -43,6 +52,12 @@ INSTALL_HINT = "pip install clevertap-async[redis]"
 #: Waiters of one family that queue in Redis at once from one process (the others wait their turn
 #: locally): enough to take several freed slots at once, few enough that their polls cost little.
 WAITERS_PER_PROCESS = 4
+
+#: Times a lease taken from Redis passes straight to another request of the same process and family
+#: before it goes back through Redis. Every process holds its leases for at most this many more
+#: requests, so the shares of the slots stay even across processes; and Redis serves a slot per
+#: ``1 + LOCAL_REUSE`` requests instead of one per request.
+LOCAL_REUSE = 8
 
 # Shared by the acquire and release scripts. KEYS: holders, queue, alive, wake prefix (then the
 # script's own). ARGV: token, cap, lease ms, wait ms (then the script's own). Reads the server's clock
@@ -197,6 +212,8 @@ class RedisCoordinator:
         retry_seconds: how long to use the local caps before trying Redis again.
         adaptive: whether the local caps (this client's own cap, and the fallback) adapt to 429s.
         account_id: the account, for a coordinator used without a client (a client binds its own).
+        local_reuse: times a lease passes straight to another waiting request of the same process
+            before it goes back through Redis (0: every request takes its slot from Redis).
 
     Raises:
         ConfigurationError: redis-py is not installed (``pip install clevertap-async[redis]``), or a
@@ -218,6 +235,7 @@ class RedisCoordinator:
         retry_seconds: float = 10.0,
         adaptive: bool = ADAPTIVE_BY_DEFAULT,
         account_id: str | None = None,
+        local_reuse: int = LOCAL_REUSE,
     ):
         if on_unavailable not in ("local", "fail"):
             raise ConfigurationError(
@@ -233,6 +251,10 @@ class RedisCoordinator:
         ):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+        if isinstance(local_reuse, bool) or not isinstance(local_reuse, int) or local_reuse < 0:
+            raise ConfigurationError(
+                f"local_reuse must be a whole number >= 0, got {local_reuse!r}"
+            )
         redis_asyncio, retry, errors = _import_redis()
         url, url_namespace = _split_namespace(url)
         self.namespace = namespace or url_namespace or "default"
@@ -248,6 +270,7 @@ class RedisCoordinator:
         self.on_unavailable = on_unavailable
         self.retry_seconds = retry_seconds
         self.account_id = account_id
+        self.local_reuse = local_reuse
         # A waiter blocks in Redis at most this long before it looks again. Releases wake waiters;
         # polls only matter for leases that ran out (a dead process), which any script call notices.
         self._poll_seconds = 2.0
@@ -281,7 +304,7 @@ class RedisCoordinator:
             query_concurrency=query_concurrency,
         )
         self._keys: dict[str, _Keys] = {}
-        self._queueing: dict[str, asyncio.Semaphore] = {}
+        self._families: dict[str, _Family] = {}
         self._rng = random.Random()
         self._token_prefix = f"{socket.gethostname()}:{os.getpid()}:"
 
@@ -328,7 +351,7 @@ class RedisCoordinator:
             query_concurrency=min(query_concurrency, self.query_concurrency),
         )
         view._keys = {}
-        view._queueing = {}
+        view._families = {}
         return view
 
     def cap_of(self, family: str) -> int:
@@ -374,15 +397,19 @@ class RedisCoordinator:
             # This request tries Redis again; the others keep to the local caps meanwhile.
             shared.down_until = loop.time() + self.retry_seconds
         keys = self._keys_of(family)
+        waiting = self._families.get(family)
+        if waiting is None:
+            waiting = self._families[family] = _Family(
+                min(self.cap_of(family), WAITERS_PER_PROCESS)
+            )
         try:
-            queueing = self._queueing.get(family)
-            if queueing is None:
-                queueing = self._queueing[family] = asyncio.Semaphore(
-                    min(self.cap_of(family), WAITERS_PER_PROCESS)
-                )
-            async with queueing:
-                token = await self._claim(keys, family)
-            lease = _Lease(self, keys, family, token)
+            lease = await waiting.handed_on()
+            if lease is None:
+                try:
+                    token = await self._claim(keys, family)
+                finally:
+                    waiting.queued_done()
+                lease = _Lease(self, keys, family, token, waiting)
             rate = self.rates.get(family)
             if rate:
                 try:
@@ -420,7 +447,7 @@ class RedisCoordinator:
         except shared.errors:
             raise  # Redis is unreachable: the lease runs out, and a release would wait in vain
         except BaseException:
-            await _Lease(self, keys, family, token, renew=False).end()
+            await _Lease(self, keys, family, token, None, renew=False).end()
             raise
         return token
 
@@ -446,6 +473,70 @@ class RedisCoordinator:
         return keys
 
 
+class _Family:
+    """One family's requests of one process waiting for a slot: a few queue in Redis, the others here.
+
+    A waiter here gets either its turn to queue in Redis (``None``) or a lease handed on by a request
+    of this process that ended; oldest first either way.
+    """
+
+    def __init__(self, queue_limit: int):
+        self._queue_limit = queue_limit
+        #: This process's waiters queued in Redis now.
+        self._queued = 0
+        self._waiters: deque[asyncio.Future[_Lease | None]] = deque()
+
+    async def handed_on(self) -> _Lease | None:
+        """Wait for a lease handed on, or (``None``) for the turn to queue in Redis.
+
+        After ``None`` the caller queues in Redis and calls :meth:`queued_done` when that ends.
+        """
+        if self._queued < self._queue_limit and not self._waiters:
+            self._queued += 1
+            return None
+        waiter: asyncio.Future[_Lease | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                # Given something just as it was cancelled: pass it on.
+                lease = waiter.result()
+                if lease is None:
+                    self.queued_done()
+                else:
+                    await lease.end()
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def queued_done(self) -> None:
+        """A waiter left the Redis queue (granted, failed or cancelled): let the next one queue."""
+        self._queued -= 1
+        while self._queued < self._queue_limit:
+            waiter = self._next()
+            if waiter is None:
+                return
+            self._queued += 1
+            waiter.set_result(None)
+
+    def hand_on(self, lease: _Lease) -> bool:
+        """Give ``lease`` to the oldest waiter here; False if none waits."""
+        waiter = self._next()
+        if waiter is None:
+            return False
+        waiter.set_result(lease)
+        return True
+
+    def _next(self) -> asyncio.Future[_Lease | None] | None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                return waiter
+        return None
+
+
 class _Lease:
     """A slot held in Redis: renewed in the background until :meth:`end` gives it back."""
 
@@ -455,6 +546,7 @@ class _Lease:
         keys: _Keys,
         family: str,
         token: str,
+        waiting: _Family | None,
         *,
         renew: bool = True,
     ):
@@ -462,6 +554,11 @@ class _Lease:
         self._keys = keys
         self._family = family
         self._token = token
+        #: Where the lease may be handed on without Redis, and how many more times.
+        self._waiting = waiting
+        self._reuses_left = coordinator.local_reuse
+        #: Redis no longer holds the lease (it ran out): it must not serve another request.
+        self._lost = False
         self._renewer = asyncio.create_task(self._renew()) if renew else None
 
     async def _renew(self) -> None:
@@ -470,15 +567,28 @@ class _Lease:
         while True:
             await asyncio.sleep(coordinator.lease_seconds / 3)
             try:
-                await shared.renew(
+                renewed = await shared.renew(
                     keys=[self._keys.holders],
                     args=[coordinator._lease_ms, self._token, coordinator._ttl_ms],
                 )
+                if not renewed:
+                    self._lost = True
             except shared.errors as exc:
                 logger.debug("could not renew a Redis lease (%s); it may run out", exc)
 
     async def end(self) -> None:
-        """Stop renewing and give the slot back; a second cancellation leaves the release running."""
+        """Hand the slot on to a waiter of this process, or stop renewing and give it back to Redis.
+
+        A second cancellation leaves the release running.
+        """
+        if (
+            self._reuses_left > 0
+            and not self._lost
+            and self._waiting is not None
+            and self._waiting.hand_on(self)
+        ):
+            self._reuses_left -= 1
+            return
         if self._renewer is not None:
             self._renewer.cancel()
         shared = self._coordinator._shared

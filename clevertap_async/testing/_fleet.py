@@ -23,7 +23,7 @@ import orjson
 
 from .._client import CleverTap
 from .._coordination import Coordinator, LocalCoordinator
-from .._redis_coordinator import RedisCoordinator
+from .._redis_coordinator import LOCAL_REUSE, RedisCoordinator
 from .._retry import RetryPolicy
 from ._server import DEFAULT_ACCOUNT_ID, DEFAULT_PASSCODE
 
@@ -57,6 +57,7 @@ def coordinator_for(args: argparse.Namespace) -> Coordinator:
         namespace=args.namespace,
         lease_seconds=args.lease,
         account_id=DEFAULT_ACCOUNT_ID,
+        local_reuse=args.local_reuse,
     )
 
 
@@ -175,6 +176,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--namespace", default="default", help="the Redis coordinator's namespace")
     parser.add_argument("--lease", type=float, default=30.0, help="Redis lease seconds")
+    parser.add_argument(
+        "--local-reuse",
+        type=int,
+        default=LOCAL_REUSE,
+        help="times a Redis lease passes straight to another request of the worker",
+    )
     parser.add_argument(
         "--hold", type=int, default=0, help="hold this many upload slots, no upload"
     )

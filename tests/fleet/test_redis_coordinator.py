@@ -11,7 +11,7 @@ from contextlib import AsyncExitStack
 import pytest
 import redis.asyncio as redis_asyncio
 
-from clevertap_async import RedisCoordinator
+from clevertap_async import ConfigurationError, RedisCoordinator
 from clevertap_async._redis_coordinator import _Keys
 
 ACCOUNT = "ACC-1"
@@ -153,6 +153,88 @@ async def test_four_workers_get_shares_within_2x_of_each_other(
     assert max(taken.values()) <= 2 * min(taken.values()), taken
 
 
+async def test_a_lease_passes_on_locally_a_bounded_number_of_times(
+    redis_url: str, redis: redis_asyncio.Redis, namespace: str
+) -> None:
+    options = {"query_concurrency": 10, "local_reuse": 2}
+    order: list[str] = []
+    peak = 0
+    async with (
+        coordinator(redis_url, namespace, **options) as first,
+        coordinator(redis_url, namespace, **options) as second,
+    ):
+        first_done, second_done = asyncio.Event(), asyncio.Event()
+
+        async def one(c: RedisCoordinator, name: str, until: asyncio.Event | None = None) -> None:
+            nonlocal peak
+            async with c.acquire(FAMILY):
+                order.append(name)
+                peak = max(peak, await holders(redis, namespace))
+                if until is not None:
+                    await until.wait()
+
+        def start(c: RedisCoordinator, name: str, until: asyncio.Event | None = None) -> None:
+            tasks.append(asyncio.create_task(one(c, name, until)))
+
+        tasks: list[asyncio.Task[None]] = []
+        start(first, "a1", first_done)
+        for i in range(9):
+            start(second, f"held{i}", second_done)
+        await eventually(lambda: _is(holders(redis, namespace), 10))
+        start(second, "b")
+        await eventually(lambda: _is(queued(redis, namespace), 1))
+        # Four of the first's waiters queue in Redis behind b; the others wait in their process.
+        for i in range(4):
+            start(first, f"queued{i}")
+        await eventually(lambda: _is(queued(redis, namespace), 5))
+        for i in range(4):
+            start(first, f"local{i}")
+        await asyncio.sleep(0.05)
+        first_done.set()
+        await eventually(lambda: _true("b" in order))
+        second_done.set()
+        await asyncio.gather(*tasks)
+    # a1's lease serves two local waiters without Redis, then goes back to the oldest waiter in
+    # Redis (b, of the other coordinator) although two more wait in the same process.
+    served = [name for name in order if not name.startswith("held")]
+    assert served[:4] == ["a1", "local0", "local1", "b"], served
+    assert peak == 10
+    assert await holders(redis, namespace) == 0
+
+
+async def test_a_waiter_cancelled_while_a_lease_is_passed_to_it_passes_it_on(
+    redis_url: str, redis: redis_asyncio.Redis, namespace: str
+) -> None:
+    async with (
+        coordinator(redis_url, namespace, query_concurrency=6) as c,
+        coordinator(redis_url, namespace, query_concurrency=6) as other,
+    ):
+        others_done = asyncio.Event()
+        others = [asyncio.create_task(_enter(other, until=others_done)) for _ in range(5)]
+        await eventually(lambda: _is(holders(redis, namespace), 5))
+        in_redis: list[asyncio.Task[None]] = []
+        async with c.acquire(FAMILY):
+            in_redis += [asyncio.create_task(_enter(c)) for _ in range(4)]
+            await eventually(lambda: _is(queued(redis, namespace), 4))
+            here = asyncio.create_task(_enter(c))
+            await asyncio.sleep(0.05)
+        # The lease was just passed to the waiter here, which has not run yet.
+        here.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await here
+        # It passed the lease on (through Redis): the waiters queued there get it in turn, while
+        # the other coordinator still holds the other five slots.
+        await asyncio.wait_for(asyncio.gather(*in_redis), 5)
+        others_done.set()
+        await asyncio.gather(*others)
+    assert await holders(redis, namespace) == 0
+
+
+async def test_local_reuse_must_be_a_whole_number() -> None:
+    with pytest.raises(ConfigurationError, match="local_reuse"):
+        RedisCoordinator("redis://127.0.0.1:1", local_reuse=-1)
+
+
 async def test_a_rate_is_shared_across_coordinators(redis_url: str, namespace: str) -> None:
     rates = {"/1/rated": 10.0}
     async with (
@@ -165,9 +247,16 @@ async def test_a_rate_is_shared_across_coordinators(redis_url: str, namespace: s
         assert time.perf_counter() - started >= 0.45
 
 
-async def _enter(c: RedisCoordinator, family: str = FAMILY) -> None:
+async def _enter(
+    c: RedisCoordinator, family: str = FAMILY, until: asyncio.Event | None = None
+) -> None:
     async with c.acquire(family):
-        pass
+        if until is not None:
+            await until.wait()
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _is(value: Awaitable[int], expected: int) -> bool:
