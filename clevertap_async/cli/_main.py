@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -114,7 +115,11 @@ async def _run_stoppable(args: argparse.Namespace) -> int:
             received.append(signum)
             task.cancel()
 
-    for signum in _STOP_SIGNALS:
+    # Signal handlers can only be set from the main thread; a program that runs the command line
+    # on another thread keeps its own signal handling.
+    handles_signals = threading.current_thread() is threading.main_thread()
+    signals = _STOP_SIGNALS if handles_signals else ()
+    for signum in signals:
         loop.add_signal_handler(signum, stop, signum)
     try:
         return int(await args.run(args))
@@ -123,7 +128,7 @@ async def _run_stoppable(args: argparse.Namespace) -> int:
             raise Stopped(received[0]) from None
         raise
     finally:
-        for signum in _STOP_SIGNALS:
+        for signum in signals:
             loop.remove_signal_handler(signum)
 
 

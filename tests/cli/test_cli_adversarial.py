@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,10 @@ async def test_import_exits_3_when_only_the_server_rejects_lines(
         (2, "rejected", 512, "server"),
         (5, "rejected", 512, "server"),
     ]
-    assert "accepted                       4" in out
-    assert "unreadable lines               0" in out
+    # The summary goes to stderr.
+    assert re.search(r"^  accepted +4$", err, re.M), err
+    assert re.search(r"^  rejected +2$", err, re.M), err
+    assert re.search(r"^  unreadable lines +0$", err, re.M), err
 
 
 async def test_an_export_checkpoint_never_vouches_for_bytes_not_on_disk(
