@@ -222,6 +222,23 @@ def redact(text: str, secret: str) -> str:
     return text.replace(secret, "********") if len(secret) >= 4 else text
 
 
+def redact_data(value: Any, secret: str) -> Any:
+    """Return decoded JSON with ``secret`` masked in every string, keys included.
+
+    An error keeps the answer's body for the caller to inspect; a server that echoes the passcode
+    there must not put it in an exception that gets logged, pickled or sent to a task queue.
+    """
+    if len(secret) < 4:
+        return value
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, dict):
+        return {redact_data(key, secret): redact_data(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_data(item, secret) for item in value]
+    return value
+
+
 def decode_response(
     status: int,
     body: bytes,
@@ -266,7 +283,7 @@ def decode_response(
             status,
             message,
             code=_error_code(data),
-            body=data if data is not None else text,
+            body=redact_data(data, secret) if data is not None else text,
             method=method,
             path=path,
             headers=error_headers(headers, secret),
@@ -278,7 +295,7 @@ def decode_response(
         raise MalformedResponseError(
             f"expected a JSON object, got {shape}",
             status=status,
-            body=data if data is not None else text,
+            body=redact_data(data, secret) if data is not None else text,
             method=method,
             path=path,
             headers=error_headers(headers, secret),
@@ -288,7 +305,7 @@ def decode_response(
             redact(_error_message(data) or "request failed", secret),
             status=status,
             code=_error_code(data),
-            body=data,
+            body=redact_data(data, secret),
             method=method,
             path=path,
             headers=error_headers(headers, secret),

@@ -8,6 +8,7 @@ fails fast: every wait is bounded by ``asyncio.timeout``, so a regression is a t
 from __future__ import annotations
 
 import asyncio
+import pickle
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -110,8 +111,10 @@ async def test_an_error_body_that_echoes_the_passcode_is_redacted_by_the_transpo
     async with scripted(aiohttp_server, {"/1/echo.json": echo}) as ct, asyncio.timeout(BOUND):
         with pytest.raises(error) as caught:
             await ct.request("GET", "/1/echo.json")
-    shown = [str(caught.value), repr(caught.value), caught.value.message]
+    shown = [str(caught.value), repr(caught.value), caught.value.message, repr(caught.value.body)]
     assert not any(PASSCODE in text for text in shown), shown
+    # The error travels whole to logs and task queues: nothing in it may carry the passcode.
+    assert PASSCODE.encode() not in pickle.dumps(caught.value)
     assert "********" in caught.value.message
 
 
