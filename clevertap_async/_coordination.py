@@ -192,9 +192,11 @@ class LocalCoordinator:
 
     def cap_of(self, family: str) -> int:
         """The family's configured cap (the API's published one unless the client lowered it)."""
-        if family == _protocol.UPLOAD_FAMILY:
-            return self._upload_concurrency or _limits.UPLOAD_CONCURRENCY
-        return self._query_concurrency or _limits.QUERY_CONCURRENCY
+        return _protocol.cap_of(
+            family,
+            upload=self._upload_concurrency or _limits.UPLOAD_CONCURRENCY,
+            query=self._query_concurrency or _limits.QUERY_CONCURRENCY,
+        )
 
     def current_limit(self, family: str) -> float:
         """The family's cap right now: below :meth:`cap_of` after 429s when adaptive."""

@@ -80,6 +80,11 @@ def family_of(path: str) -> str:
     return UPLOAD_FAMILY if path == _limits.UPLOAD_PATH else path
 
 
+def cap_of(family: str, *, upload: int, query: int) -> int:
+    """Return the concurrency cap of a family: ``upload`` for the upload family, ``query`` otherwise."""
+    return upload if family == UPLOAD_FAMILY else query
+
+
 def build_headers(account_id: str, passcode: str, *, has_body: bool) -> dict[str, str]:
     """Return the headers of one request; Content-Type only when there is a body."""
     headers = {

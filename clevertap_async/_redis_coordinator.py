@@ -356,8 +356,8 @@ class RedisCoordinator:
 
     def cap_of(self, family: str) -> int:
         """The family's cap across all workers."""
-        return (
-            self.upload_concurrency if family == _protocol.UPLOAD_FAMILY else self.query_concurrency
+        return _protocol.cap_of(
+            family, upload=self.upload_concurrency, query=self.query_concurrency
         )
 
     @asynccontextmanager
