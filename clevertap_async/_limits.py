@@ -32,6 +32,9 @@ MAX_PROFILE_BATCH_SIZE: Final = (
 MAX_DELETE_IDS: Final = 100
 #: Entries per subscribe or disassociate call.
 MAX_SUBSCRIPTION_RECORDS: Final = 1000
+#: A phone number as the API takes it (E.164): ``+``, a country code that does not start with 0, and
+#: 7 to 15 digits in all. Profile uploads refuse anything else with code 516.
+PHONE_PATTERN: Final = r"^\+[1-9]\d{6,14}$"
 #: Longest event/profile property key, in characters.
 MAX_KEY_LENGTH: Final = 120
 #: Longest property value, in UTF-8 bytes.

@@ -34,7 +34,7 @@ _EVENT_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHARA
 _PROFILE_BANNED: Final = re.compile(f"[{re.escape(''.join(_limits.BANNED_KEY_CHARACTERS))}#]")
 #: Above this a ``ts`` is in milliseconds (year 5138 in seconds); the shared check refuses it.
 _MAX_EPOCH_SECONDS: Final = 10**11
-_PHONE: Final = re.compile(r"^\+[1-9]\d{5,14}$")
+_PHONE: Final = re.compile(_limits.PHONE_PATTERN)
 _NUMERIC_TEXT: Final = re.compile(r"^[+-]?\d+(\.\d+)?$")
 #: Event names and property keys repeat across millions of records, so the ones that passed their checks
 #: are remembered (up to this many of each) and later checked with one set lookup.

@@ -90,7 +90,7 @@ def as_dict(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE = re.compile(_limits.PHONE_PATTERN)
 
 
 def phone(value: object, field: str) -> str:

@@ -20,7 +20,7 @@ DELETE = "/1/delete/profiles.json"
 DEMERGE = "/1/demerge/profiles.json"
 SUBSCRIBE = "/1/subscribe"
 DISASSOCIATE = "/1/disassociate"
-_PHONE = re.compile(r"^\+\d{7,15}$")
+_PHONE = re.compile(_limits.PHONE_PATTERN)
 
 
 def add_routes(app: web.Application) -> None:

@@ -25,7 +25,7 @@ _IDS = _limits.IDENTITY_KEYS
 _RESTRICTED = {re.sub(r"\s+", "", name).lower() for name in _limits.RESTRICTED_EVENT_NAMES}
 _BANNED = frozenset(_limits.BANNED_KEY_CHARACTERS)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
-_PHONE = re.compile(r"^\+\d{7,15}$")
+_PHONE = re.compile(_limits.PHONE_PATTERN)
 _TOKEN_TYPES = {"apns", "gcm", "fcm", "wns", "mpns", "chrome"}
 _PROFILE_RULES = {
     "Gender": (514, {"M", "F"}, "Profile data is incorrect. Gender needs to be M/F."),

@@ -195,6 +195,12 @@ def test_hash_is_banned_in_profile_keys_only() -> None:
         ("Phone", "+14155550123", None),
         ("Phone", "14155550123", 516),
         ("Phone", 14155550123, 516),
+        # E.164: 7 to 15 digits, the country code not starting with 0 (the fake's rule too).
+        ("Phone", "+1234567", None),
+        ("Phone", "+123456", 516),
+        ("Phone", "+123456789012345", None),
+        ("Phone", "+1234567890123456", 516),
+        ("Phone", "+01234567", 516),
     ],
 )
 def test_standard_profile_fields(field: str, value: Any, code: int | None) -> None:
