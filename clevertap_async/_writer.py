@@ -97,6 +97,8 @@ class BatchWriter:
     async def put(self, record: Any) -> None:
         """Add one record; waits while the buffer is full and every batch slot is busy.
 
+        A put cancelled while it waits has not added its record.
+
         Example::
 
             await writer.put({"identity": "u-1", "evtName": "Signed up", "evtData": {}})
@@ -110,12 +112,17 @@ class BatchWriter:
         if self._state != "open":
             raise ClientStateError(f"the BatchWriter is {self._state}; use it inside `async with`")
         async with self._lock:
+            if len(self._buffer) + 1 >= self.max_records:
+                # The record completes a batch: wait for a batch slot before taking it, so a put
+                # cancelled while it waits has not buffered its record and may safely be repeated.
+                await self._slots.acquire()
+                self._buffer.append(record)
+                self._start_batch()
+                return
             self._buffer.append(record)
             if len(self._buffer) == 1:
                 self._first_at = asyncio.get_running_loop().time()
                 self._wake.set()
-            if len(self._buffer) >= self.max_records:
-                await self._send_buffer()
 
     async def flush(self) -> None:
         """Send what is buffered and wait until every batch sent so far has its answer.
@@ -179,6 +186,10 @@ class BatchWriter:
             return
         # Waiting here, with the lock held, is the backpressure: every put waits behind it.
         await self._slots.acquire()
+        self._start_batch()
+
+    def _start_batch(self) -> None:
+        """Send the buffer as one batch in the background (a batch slot is already held)."""
         records, self._buffer = self._buffer, []
         start, self._position = self._position, self._position + len(records)
         self._wake.clear()

@@ -70,6 +70,31 @@ async def test_put_waits_when_every_slot_is_busy(fake: FakeCleverTap) -> None:
     assert writer.report.accepted == 3
 
 
+async def test_a_put_cancelled_while_it_waits_has_not_added_its_record(
+    fake: FakeCleverTap,
+) -> None:
+    # The record would complete a batch while every slot is busy: the put waits for a slot first,
+    # so cancelling it leaves nothing behind, and putting the same record again sends it once.
+    fake.faults.inject("latency", seconds=0.1, path="/1/upload")
+    async with (
+        fake.client(retry=NO_WAIT_RETRIES, upload_concurrency=1) as ct,
+        ct.events.writer(max_records=2, linger=60) as writer,
+    ):
+        await writer.put(event(0))
+        await writer.put(event(1))  # a full batch: it takes the only slot
+        await writer.put(event(2))
+        waiting = asyncio.create_task(writer.put(event(3)))
+        await asyncio.sleep(0.03)
+        assert not waiting.done()
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert writer.buffered == 1
+        await writer.put(event(3))
+    assert writer.report.accepted == 4
+    assert sorted(e["evtData"]["n"] for e in fake.uploaded_events) == [0, 1, 2, 3]
+
+
 async def test_many_tasks_share_one_writer(fake: FakeCleverTap, ct: CleverTap) -> None:
     async with ct.events.writer(max_records=100, linger=0.005) as writer:
 
