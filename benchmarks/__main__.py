@@ -47,7 +47,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--fleet-repeats",
         type=int,
-        default=2,
+        default=4,
         help="runs of each fleet variant; the fastest counts",
     )
     args = parser.parse_args()
