@@ -39,6 +39,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         [
             "tests/unit/test_protocol.py",
             "tests/unit/test_protocol_edges.py",
+            "tests/unit/test_protocol_headers.py",
             "tests/client/test_transport.py",
             "tests/client/test_adversarial_inputs.py",
         ],
@@ -72,6 +73,9 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["_transport.py"],
         [
             "tests/client/test_transport.py",
+            "tests/client/test_transport_edges.py",
+            "tests/unit/test_transport_errors.py",
+            "tests/client/test_malformed_answers.py",
             "tests/client/test_security.py",
             "tests/client/test_client.py",
             "tests/client/test_adversarial_inputs.py",
@@ -86,9 +90,22 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/client/test_adversarial_inputs.py",
         ],
     ),
-    "writer": (["_writer.py"], ["tests/client/test_writer.py", "tests/chaos/test_cancellation.py"]),
-    "counting": (["resources/_counting.py"], ["tests/client/test_counts.py"]),
-    "privacy": (["resources/privacy.py"], ["tests/client/test_privacy.py"]),
+    "writer": (
+        ["_writer.py"],
+        [
+            "tests/client/test_writer.py",
+            "tests/client/test_writer_edges.py",
+            "tests/chaos/test_cancellation.py",
+        ],
+    ),
+    "counting": (
+        ["resources/_counting.py"],
+        ["tests/client/test_counts.py", "tests/client/test_count_answers.py"],
+    ),
+    "privacy": (
+        ["resources/privacy.py"],
+        ["tests/client/test_privacy.py", "tests/client/test_privacy_edges.py"],
+    ),
     "cli": (
         ["cli/_import.py", "cli/_export.py", "cli/_checkpoint.py"],
         ["tests/cli/test_cli_pieces.py", "tests/cli/test_cli_adversarial.py"],
