@@ -116,6 +116,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/fake/test_fake_server.py",
             "tests/fake/test_uploads_fake.py",
             "tests/fake/test_upload_cap.py",
+            "tests/fake/test_replay_fake.py",
+            "tests/fake/test_live_answers_fake.py",
+            "tests/fake/test_exports_fake.py",
+            "tests/fake/test_campaigns_fake.py",
+            "tests/fake/test_upload_answers_fake.py",
+            "tests/fake/test_fake_pieces.py",
         ],
     ),
 }
