@@ -108,7 +108,11 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "cli": (
         ["cli/_import.py", "cli/_export.py", "cli/_checkpoint.py"],
-        ["tests/cli/test_cli_pieces.py", "tests/cli/test_cli_adversarial.py"],
+        [
+            "tests/cli/test_cli_pieces.py",
+            "tests/cli/test_cli_adversarial.py",
+            "tests/cli/test_cli_in_process.py",
+        ],
     ),
     "fake": (
         ["testing/_server.py", "testing/_uploads.py"],
