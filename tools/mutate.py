@@ -40,6 +40,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_protocol.py",
             "tests/unit/test_protocol_edges.py",
             "tests/unit/test_protocol_headers.py",
+            "tests/unit/test_protocol_errors.py",
             "tests/client/test_transport.py",
             "tests/client/test_adversarial_inputs.py",
         ],
