@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
+import signal
+import time
 from typing import Any
 
 import aiohttp
@@ -102,6 +105,7 @@ def decisions(faults: FaultInjector) -> list[bool]:
 
 
 def test_a_seed_makes_the_faults_and_the_data_reproducible() -> None:
+    assert decisions(FakeCleverTap().faults) == decisions(FaultInjector(0))  # the default seed
     first, second = FakeCleverTap(seed=3), FakeCleverTap(seed=3)
     assert decisions(first.faults) == decisions(second.faults) == decisions(FaultInjector(3))
     first.reset()
@@ -227,3 +231,98 @@ def test_store_upload_keeps_tokens(account: str) -> None:
     token = {"type": "token", "objectId": "o", "tokenData": {"id": "t", "type": "fcm"}}
     fake.store_upload(token)
     assert fake.uploaded_tokens == [token]
+
+
+async def first_cursor(fake: FakeCleverTap, http: aiohttp.ClientSession) -> str:
+    query = {"event_name": "Charged", "from": 20260101, "to": 20260101}
+    status, body, _ = await post(http, fake, "/1/events.json?batch_size=10", query)
+    assert status == 200
+    return str(body["cursor"])
+
+
+async def test_a_seed_makes_the_cursors_reproducible(http: aiohttp.ClientSession) -> None:
+    cursors = []
+    for _ in range(2):
+        async with FakeCleverTap(seed=5) as fake:
+            fake.seed_events("Charged", count=3, start=20260101, end=20260101)
+            cursors.append(await first_cursor(fake, http))
+    assert cursors[0] == cursors[1]
+
+
+async def test_default_fakes_listen_on_free_ports_side_by_side() -> None:
+    idle = FakeCleverTap()
+    assert (idle.port, idle.seed) == (0, 0)
+    with pytest.raises(RuntimeError, match="not running"):
+        idle.url  # noqa: B018
+    await idle.stop()  # stopping a fake never started is fine
+    async with FakeCleverTap() as first, FakeCleverTap() as second:
+        assert first.port != second.port
+        assert first.url == f"http://127.0.0.1:{first.port}"
+
+
+async def test_a_request_without_a_body_has_no_json(
+    fake: FakeCleverTap, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(fake.url + "/1/profile.json?identity=nobody") as r:
+        assert r.status == 404
+    [request] = fake.requests
+    assert (request.body, request.json()) == (b"", None)
+
+
+async def test_a_fault_for_one_method_fires_for_it(
+    fake: FakeCleverTap, http: aiohttp.ClientSession
+) -> None:
+    fake.faults.inject("status", status=503, method="get", path=BULLETIN)
+    async with http.get(fake.url + BULLETIN) as r:
+        assert r.status == 503
+    assert (await post(http, fake, BULLETIN, GOOD))[0] == 200
+
+
+async def test_a_reply_drops_the_headers_about_its_own_framing(fake: FakeCleverTap) -> None:
+    framing = {
+        "Transfer-Encoding": "chunked",
+        "Connection": "upgrade-x",
+        "Content-Encoding": "gzip",
+        "Content-Length": "999",
+        "X-Kept": "yes",
+    }
+    fake.faults.inject("reply", status=202, body={"ok": 1}, headers=framing)
+    head, body = await raw_post(fake, BULLETIN, b"{}")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "HTTP/1.1 202 Accepted"
+    assert "X-Kept: yes" in lines
+    assert "Content-Length: 8" in lines
+    for gone in ("Transfer-Encoding: chunked", "Connection: upgrade-x", "Content-Encoding: gzip"):
+        assert gone not in lines
+    assert body == b'{"ok":1}'
+
+
+def test_the_day_limit_is_read_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeCleverTap()
+    fake.clock = lambda: 1_769_860_800.0  # 2026-01-31 12:00 UTC, 2026-02-01 02:00 at UTC+14
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        assert fake.query_day_limit() == 20260201
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+async def test_the_fake_leaves_signals_and_access_logs_alone(
+    caplog: pytest.LogCaptureFixture, http: aiohttp.ClientSession
+) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with caplog.at_level(logging.DEBUG, logger="aiohttp.access"):
+        async with FakeCleverTap() as fake:
+            assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+            await post(http, fake, BULLETIN, GOOD)
+    assert [r for r in caplog.records if r.name == "aiohttp.access"] == []
+
+
+async def test_a_body_over_64_mib_is_refused(
+    fake: FakeCleverTap, http: aiohttp.ClientSession
+) -> None:
+    body = io.BytesIO(b" " * (64 * 1024**2 + 1))
+    async with http.post(fake.url + "/1/upload", data=body) as r:
+        assert r.status == 413

@@ -144,7 +144,7 @@ async def test_names_the_account_refuses(fake: FakeCleverTap) -> None:
     fake.restricted_events.update({"Old  Signup", "app launched"})
     fake.discarded_events.add("Noise")
     records = [
-        event(evtName="old signup"),
+        event(evtName="OldSignup"),  # whitespace does not count
         event(evtName="NOISE"),
         event(evtName="App Launched"),
         {**profile(Name="n"), "evtName": "Noise"},  # the names are about events only
@@ -220,3 +220,27 @@ async def test_an_uploaded_profile_is_found_by_email_with_its_email(fake: FakeCl
         "status": "success",
         "record": {"identity": "u-2", "profileData": {"Name": "N"}},
     }
+
+
+async def test_a_profile_is_upserted_by_its_first_identifier_with_a_value(
+    fake: FakeCleverTap,
+) -> None:
+    record = {"type": "profile", "identity": "", "objectId": "o1", "profileData": {"A": 1}}
+    status, body = await post(fake, {"d": [record]})
+    assert (status, body["status"]) == (200, "success")
+    assert list(fake.uploaded_profiles) == ["objectId:o1"]
+    fake.store_upload({"type": "profile", "profileData": {"B": 2}})  # no identifier at all
+    assert fake.uploaded_profiles[""] == {"type": "profile", "profileData": {"B": 2}}
+
+
+async def test_an_email_no_uploaded_profile_has_is_not_found(fake: FakeCleverTap) -> None:
+    data = {"Email": "jack@example.com"}
+    await post(fake, {"d": [{"type": "profile", "identity": "u-1", "profileData": data}]})
+    async with (
+        aiohttp.ClientSession(headers=HEADERS) as session,
+        session.get(f"{fake.url}/1/profile.json?email=jill@example.com") as r,
+    ):
+        assert (r.status, await r.json()) == (
+            404,
+            {"status": "fail", "error": "No profile found", "code": 404},
+        )
