@@ -113,6 +113,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/cli/test_cli_pieces.py",
             "tests/cli/test_cli_adversarial.py",
             "tests/cli/test_cli_in_process.py",
+            "tests/cli/test_cli_options.py",
         ],
     ),
     "fake": (

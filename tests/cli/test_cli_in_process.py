@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +17,21 @@ import pytest
 from clevertap_async.cli._import import LedgerReport, NotRead, _how_to_resume, print_summary
 from clevertap_async.cli._journal import Ledger
 from clevertap_async.cli._lines import LineSet
-from clevertap_async.cli._main import main
+from clevertap_async.cli._main import build_parser, main
 from clevertap_async.testing import DEFAULT_PASSCODE, FakeCleverTap
 
 GOOD = '{"identity": "u%d", "evtName": "Charged", "evtData": {"Amount": %d}}'
 RANGE = ["--from", "2026-01-01", "--to", "2026-01-03"]
+OPTIONS = ("kind", "dry_run", "batch_size", "rejects")
 AUTH = "AuthenticationError: POST /1/upload: HTTP 401: Invalid Credentials"
 
 
 async def cli(
-    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], *args: str, passcode: str = ""
+    fake: FakeCleverTap,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    passcode: str = "",
+    retries: str = "0",
 ) -> tuple[int, str]:
     """Run the command line on a thread against ``fake``; return the exit code and stderr."""
     argv = [
@@ -35,7 +43,7 @@ async def cli(
         "--passcode",
         passcode or DEFAULT_PASSCODE,
         "--max-retries",
-        "0",
+        retries,
         "--quiet",
     ]
     capsys.readouterr()
@@ -487,9 +495,10 @@ async def test_a_profiles_export(
     args = ["export", "profiles", "--event", "Charged", *RANGE, "-o", str(output)]
     code, err = await cli(seeded, capsys, *args)
     assert code == 0
-    count = len(output.read_text().splitlines())
-    assert err == f"exported {count} profiles records to {output}\n"
-    assert count > 0
+    records = [json.loads(line) for line in output.read_text().splitlines()]
+    assert err == f"exported {len(records)} profiles records to {output}\n"
+    assert records and all("event_props" not in record for record in records)
+    assert all(str(record.get("identity", "")).startswith("user-") for record in records)
 
 
 async def test_export_refusals(
@@ -565,3 +574,398 @@ async def test_a_resumed_import_checks_its_rejects_file(
     rejects.unlink()
     code, err = await cli(fake, capsys, *args)
     assert (code, err.splitlines()[-1] + "\n") == (2, gone.format(0))
+
+
+async def interrupted_import(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    """Run an import in this loop, cancel it while its first request waits; return its stderr."""
+    fake.faults.inject("latency", seconds=1.5, path="/1/upload", times=1)
+    argv = [*args, "--base-url", fake.url, "--account-id", fake.account_id, "--quiet"]
+    parsed = build_parser().parse_args([*argv, "--passcode", DEFAULT_PASSCODE])
+    capsys.readouterr()
+    task = asyncio.create_task(parsed.run(parsed))
+    for _ in range(1000):
+        if fake.requests_to("/1/upload"):
+            break
+        await asyncio.sleep(0.005)
+    # Let the client settle: every batch the cap lets start has started, the next one waits.
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return capsys.readouterr().err
+
+
+def stopped_entries() -> list[dict[str, Any]]:
+    """The rejects entries of an import of GOOD lines cut while its first batch of one waited:
+    the 15 batches the upload cap lets start are in flight, the next one is sealed but not sent."""
+    record = {"evtName": "Charged"}
+    in_flight = [
+        {
+            "line": n + 1,
+            "status": "undelivered",
+            "code": None,
+            "reason": "stopped before an answer",
+            "maybe_applied": True,
+            "record": {"identity": f"u{n}", **record, "evtData": {"Amount": n}},
+        }
+        for n in range(15)
+    ]
+    not_sent = {
+        "line": 16,
+        "status": "not sent",
+        "code": None,
+        "reason": "stopped before it was sent",
+        "record": {"identity": "u15", **record, "evtData": {"Amount": 15}},
+    }
+    return [*in_flight, not_sent]
+
+
+async def test_an_interrupted_import_says_what_is_left(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (n, n) for n in range(1000)])
+    rejects = tmp_path / "rejects.jsonl"
+    args = ["import", "events", str(source), "--rejects", str(rejects), "--batch-size", "1"]
+    err = await interrupted_import(fake, capsys, *args)
+    assert err.splitlines() == [
+        f"import events from {source} (interrupted)",
+        *rows(),
+        "  in flight at the stop           15",
+        "  not sent                         1",
+        "  not read: lines 17-1,000",
+        f"  refused lines written to {rejects}",
+        f"  to resume: import {rejects} (the lines without an answer are in it); import lines "
+        f"17-1,000 (tail -n +17 {source}); with --checkpoint FILE, resuming is running the "
+        "command again",
+    ]
+    assert entries(rejects) == stopped_entries()
+
+
+async def test_an_interrupted_import_resumes_from_its_journal(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (n, n) for n in range(1000)])
+    rejects, journal = tmp_path / "rejects.jsonl", tmp_path / "journal"
+    args = ["import", "events", str(source), "--rejects", str(rejects), "--batch-size", "1"]
+    args += ["--checkpoint", str(journal)]
+    err = await interrupted_import(fake, capsys, *args)
+    assert err.splitlines()[-4:] == [
+        "  not sent                         1",
+        "  not read: lines 17-1,000",
+        f"  refused lines written to {rejects}",
+        "  to resume: run the same command again",
+    ]
+    assert entries(rejects) == stopped_entries()
+    code, err = await cli(fake, capsys, *args)
+    assert code == 0
+    assert err.splitlines() == [
+        f"resuming from {journal}: 0 lines done, 15 in flight at the stop will be sent again and "
+        "are counted as possibly duplicated",
+        f"import events from {source} (totals over 2 runs)",
+        *rows(accepted=1000, duplicated=15),
+    ]
+    assert rejects.read_bytes() == b""  # the entries of the lines sent again are dropped
+    assert journal.exists()
+
+
+def stdin_of(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+async def test_an_empty_standard_input_says_so(
+    fake: FakeCleverTap,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    stdin_of(monkeypatch, b"")
+    monkeypatch.chdir(tmp_path)
+    # A rejects file named "-" is a file like any other: only the input "-" is standard input.
+    code, err = await cli(fake, capsys, "import", "events", "-", "--rejects", "-")
+    assert code == 0
+    assert err.splitlines()[0] == (
+        "clevertap-async: warning: standard input is empty: nothing to import"
+    )
+    assert (tmp_path / "-").read_bytes() == b""
+
+
+async def test_an_import_from_standard_input(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin_of(monkeypatch, b'{"identity": "p1", "profileData": {"Name": "J"}}\n')
+    code, err = await cli(fake, capsys, "import", "profiles", "-", "--dry-run")
+    assert (code, err.splitlines()) == (
+        0,
+        ["import profiles from standard input (dry run: nothing stored)", *rows(accepted=1)],
+    )
+
+
+async def test_an_interrupted_import_from_standard_input(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin_of(monkeypatch, "".join(GOOD % (n, n) + "\n" for n in range(1000)).encode())
+    err = await interrupted_import(fake, capsys, "import", "events", "-", "--batch-size", "1")
+    assert err.splitlines()[-3:] == [
+        "  not sent                         1",
+        "  not read: lines 17 onward",
+        "  to resume: the lines without an answer are lost from view (--rejects FILE keeps "
+        "them); import lines 17 onward (the rest of standard input); with --checkpoint FILE, "
+        "resuming is running the command again",
+    ]
+
+
+async def test_a_journal_resumed_after_refused_credentials(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = ['{"evtName": "Charged", "evtData": {}}', GOOD % (2, 2), GOOD % (3, 3)]
+    source = write_lines(tmp_path / "in.jsonl", lines)
+    journal = tmp_path / "journal"
+    args = ["import", "events", str(source), "--checkpoint", str(journal)]
+    code, _ = await cli(fake, capsys, *args, passcode="wrong1")
+    assert code == 1
+    saved = json.loads(journal.read_text())
+    assert {k: v for k, v in saved["fingerprint"].items() if k in OPTIONS} == {
+        "kind": "events",
+        "dry_run": False,
+        "batch_size": None,
+        "rejects": None,
+    }
+    code, err = await cli(fake, capsys, *args)
+    assert code == 3
+    assert err.splitlines() == [
+        f"resuming from {journal}: 1 lines done",
+        f"import events from {source} (totals over 2 runs)",
+        *rows(accepted=2, rejected=1),
+    ]
+    assert len(fake.uploaded_events) == 2
+
+
+async def test_a_journal_is_refused_for_another_rejects_file(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (1, 1)])
+    journal = tmp_path / "journal"
+    args = ["import", "events", str(source), "--checkpoint", str(journal)]
+    assert (await cli(fake, capsys, *args, "--rejects", str(tmp_path / "r1")))[0] == 0
+    code, err = await cli(fake, capsys, *args, "--rejects", str(tmp_path / "r2"))
+    assert code == 2
+    assert "rejects" in err
+
+
+async def test_a_missing_rejects_file_with_nothing_in_it_is_made_again(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (1, 1)])
+    rejects, journal = tmp_path / "rejects.jsonl", tmp_path / "journal"
+    args = [
+        "import",
+        "events",
+        str(source),
+        "--rejects",
+        str(rejects),
+        "--checkpoint",
+        str(journal),
+    ]
+    assert (await cli(fake, capsys, *args))[0] == 0
+    rejects.unlink()
+    assert (await cli(fake, capsys, *args))[0] == 0
+    assert rejects.read_bytes() == b""
+
+
+async def test_only_unreadable_lines_still_name_the_rejects_file(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    long_line = '{"a": "' + "x" * 2000
+    source = write_lines(tmp_path / "in.jsonl", [long_line])
+    rejects = tmp_path / "rejects.jsonl"
+    code, err = await cli(fake, capsys, "import", "events", str(source), "--rejects", str(rejects))
+    assert code == 3
+    assert err.splitlines() == [
+        f"import events from {source}",
+        *rows(unreadable=1),
+        f"  refused lines written to {rejects}",
+    ]
+    [entry] = entries(rejects)
+    assert (entry["line"], entry["status"], entry["text_truncated"]) == (1, "unreadable", True)
+    assert len(entry["text"].encode()) == 1024
+
+
+async def test_answers_lost_and_sent_again_are_possibly_duplicated(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fake.faults.inject("lost_response", path="/1/upload", times=1)
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (n, n) for n in range(3)])
+    code, err = await cli(
+        fake, capsys, "import", "events", str(source), "--batch-size", "1", retries="1"
+    )
+    assert (code, err.splitlines()) == (
+        0,
+        [f"import events from {source}", *rows(accepted=3, duplicated=1)],
+    )
+
+
+async def test_an_export_to_standard_output(
+    seeded: FakeCleverTap, capfd: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["export", "events", "--event", "Charged", *RANGE, "--base-url", seeded.url]
+    argv += ["--account-id", seeded.account_id, "--passcode", DEFAULT_PASSCODE, "--quiet"]
+    capfd.readouterr()
+    code = await asyncio.to_thread(main, argv)
+    out, err = capfd.readouterr()
+    assert (code, err) == (0, "exported 250 events records to standard output\n")
+    assert sorted(json.loads(line)["event_props"]["seq"] for line in out.splitlines()) == list(
+        range(250)
+    )
+
+
+async def test_an_export_sends_its_where_and_parallel_cursors(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    where = {"event_properties": [{"name": "seq", "operator": "greater_than", "value": -1}]}
+    output = tmp_path / "out.jsonl"
+    args = export_args(output, "--where", json.dumps(where), "--parallel", "3")
+    assert (await cli(seeded, capsys, *args))[0] == 0
+    creations = [r.json() for r in seeded.requests_to("/1/events.json", "POST")]
+    assert len(creations) == 3  # one cursor a day
+    assert all(body["event_properties"] == where["event_properties"] for body in creations)
+    code, err = await cli(seeded, capsys, *export_args(output, "--where", "{nope"))
+    assert code == 2
+    assert err.startswith("clevertap-async: error: --where is not valid JSON: ")
+
+
+async def test_a_csv_export_resumes_under_one_header(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.csv", tmp_path / "ck"
+    args = export_args(output, "--format", "csv", "--checkpoint", str(checkpoint))
+    args += ["--batch-size", "50"]
+    seeded.faults.inject(
+        "status", status=500, method="GET", path="/1/events.json", every=3, times=1
+    )
+    assert (await cli(seeded, capsys, *args))[0] == 1
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (0, f"exported 250 events records to {output} (resumed after 100)\n")
+    rows_read = list(csv.reader(output.read_text().splitlines()))
+    assert len(rows_read) == 251
+    header = rows_read[0]
+    assert rows_read.count(header) == 1
+    seq = header.index("event_props.seq")
+    assert sorted(int(row[seq]) for row in rows_read[1:]) == list(range(250))
+
+
+async def test_an_export_resumed_after_bytes_past_its_checkpoint(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    args = export_args(output, "--checkpoint", str(checkpoint), "--batch-size", "50")
+    seeded.faults.inject(
+        "status", status=500, method="GET", path="/1/events.json", every=3, times=1
+    )
+    assert (await cli(seeded, capsys, *args))[0] == 1
+    partial = tmp_path / "out.jsonl.partial"
+    with partial.open("ab") as handle:  # a page written after the last checkpoint
+        handle.write(b'{"half": "a line"}\n')
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (0, f"exported 250 events records to {output} (resumed after 100)\n")
+    assert sequence(output) == list(range(250))
+
+
+async def test_an_export_resumed_into_changed_bytes_is_refused(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    args = export_args(output, "--checkpoint", str(checkpoint), "--batch-size", "50")
+    seeded.faults.inject(
+        "status", status=500, method="GET", path="/1/events.json", every=3, times=1
+    )
+    assert (await cli(seeded, capsys, *args))[0] == 1
+    partial = tmp_path / "out.jsonl.partial"
+    offset = partial.stat().st_size
+    partial.write_bytes(b"X" + partial.read_bytes()[1:])
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: --checkpoint {checkpoint} continues {partial}, whose bytes "
+        f"before offset {offset:,} changed since (edited or replaced?); delete the checkpoint "
+        "to start over\n",
+    )
+
+
+async def test_a_finished_export_whose_output_is_cut_or_gone(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    args = export_args(output, "--checkpoint", str(checkpoint))
+    assert (await cli(seeded, capsys, *args))[0] == 0
+    size = output.stat().st_size
+    output.write_bytes(output.read_bytes()[:10])
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: --checkpoint {checkpoint} continues {output}, which is 10 "
+        f"bytes, shorter than the {size:,} it vouches for (edited or replaced?); delete the "
+        "checkpoint to start over\n",
+    )
+    output.unlink()
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: --checkpoint {checkpoint} continues {output}, which is gone; "
+        "delete the checkpoint to start over\n",
+    )
+
+
+async def test_a_checkpoint_without_its_complete_flag_is_not_complete(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    args = export_args(output, "--checkpoint", str(checkpoint))
+    assert (await cli(seeded, capsys, *args))[0] == 0
+    saved = json.loads(checkpoint.read_text())
+    assert saved["fingerprint"] == {
+        "kind": "events",
+        "event": "Charged",
+        "from": "2026-01-01",
+        "to": "2026-01-03",
+        "format": "jsonl",
+        "parallel": 1,
+        "batch_size": 5000,
+        "where": None,
+    }
+    del saved["complete"]  # as if the run stopped after its last page, before the last save
+    checkpoint.write_text(json.dumps(saved))
+    output.rename(tmp_path / "out.jsonl.partial")
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (0, f"exported 250 events records to {output} (resumed after 250)\n")
+    assert json.loads(checkpoint.read_text())["complete"] is True
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err.startswith("export already complete")) == (0, True)
+
+
+async def test_a_checkpoint_for_other_arguments_names_each_difference(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    assert (await cli(seeded, capsys, *export_args(output, "--checkpoint", str(checkpoint))))[
+        0
+    ] == 0
+    other = export_args(output, "--checkpoint", str(checkpoint), "--batch-size", "9")
+    code, err = await cli(seeded, capsys, *other, "--format", "csv")
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: --checkpoint {checkpoint} belongs to an export with different "
+        "batch_size, format; use the same arguments to resume, or another checkpoint file\n",
+    )
+
+
+async def test_an_export_into_a_missing_directory(
+    seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "nowhere" / "out.jsonl"
+    code, err = await cli(seeded, capsys, *export_args(output))
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: No such file or directory: {output}.partial\n",
+    )
