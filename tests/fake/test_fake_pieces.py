@@ -326,3 +326,13 @@ async def test_a_body_over_64_mib_is_refused(
     body = io.BytesIO(b" " * (64 * 1024**2 + 1))
     async with http.post(fake.url + "/1/upload", data=body) as r:
         assert r.status == 413
+
+
+async def test_the_fake_listens_on_its_host_only() -> None:
+    async with FakeCleverTap() as fake:
+        # Every 127.x address reaches this machine; only the one the fake was given answers.
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.open_connection("127.0.0.2", fake.port)
+        _, writer = await asyncio.open_connection("127.0.0.1", fake.port)
+        writer.close()
+        await writer.wait_closed()
