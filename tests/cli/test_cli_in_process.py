@@ -8,16 +8,25 @@ import asyncio
 import csv
 import io
 import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clevertap_async.cli._import import LedgerReport, NotRead, _how_to_resume, print_summary
+from clevertap_async.cli._import import (
+    LedgerReport,
+    NotRead,
+    RejectsFile,
+    _how_to_resume,
+    print_summary,
+)
 from clevertap_async.cli._journal import Ledger
 from clevertap_async.cli._lines import LineSet
 from clevertap_async.cli._main import build_parser, main
+from clevertap_async.models.reports import BatchResult
 from clevertap_async.testing import DEFAULT_PASSCODE, FakeCleverTap
 
 GOOD = '{"identity": "u%d", "evtName": "Charged", "evtData": {"Amount": %d}}'
@@ -969,3 +978,121 @@ async def test_an_export_into_a_missing_directory(
         2,
         f"clevertap-async: error: No such file or directory: {output}.partial\n",
     )
+
+
+def test_in_run_duplicates_are_counted_once_each() -> None:
+    class Reader:
+        def __init__(self) -> None:
+            self.line_at = {0: 1, 1: 2, 2: 3}
+
+    ledger = Ledger.open(None, {}, 10)
+    for line in (1, 2, 3):
+        ledger.reserve(line)
+    rejects = RejectsFile(None, 0, resuming=False, durable=False)
+    report = LedgerReport(reader=Reader(), ledger=ledger, rejects=rejects)
+    report.add(BatchResult(number=1, sent=1, accepted=1, possibly_duplicated=1, positions=[0]))
+    report.add(BatchResult(number=2, sent=1, accepted=1, positions=[1]))
+    report.add(BatchResult(number=3, sent=1, accepted=1, possibly_duplicated=1, positions=[2]))
+    assert (ledger.counts["accepted"], ledger.counts["possibly_duplicated"]) == (3, 2)
+
+
+async def test_a_run_that_cannot_start_says_which_lines_it_did_not_read(
+    fake: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = ['{"evtName": "Charged", "evtData": {}}', GOOD % (2, 2), GOOD % (3, 3)]
+    source = write_lines(tmp_path / "in.jsonl", lines)
+    journal = tmp_path / "journal"
+    args = ["import", "events", str(source), "--checkpoint", str(journal)]
+    no_passcode = [*args, "--base-url", fake.url, "--account-id", fake.account_id, "--quiet"]
+    missing = (
+        "clevertap-async: error: no CleverTap passcode: give --passcode or set CLEVERTAP_PASSCODE"
+    )
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, no_passcode) == 2
+    # Line 1, read at open to check the input, counts as not read too.
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "  not read: lines 1-3",
+        "  to resume: run the same command again",
+        missing,
+    ]
+    # After a run that settled line 1 (refused by the client's checks), it is not "not read".
+    assert (await cli(fake, capsys, *args, passcode="wrong1"))[0] == 1
+    assert await asyncio.to_thread(main, no_passcode) == 2
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "  not read: lines 2-3",
+        "  to resume: run the same command again",
+        missing,
+    ]
+
+
+@pytest.mark.parametrize("journal", [True, False])
+async def test_the_rejects_file_is_fsynced_only_with_a_journal(
+    fake: FakeCleverTap,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    journal: bool,
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    source = write_lines(tmp_path / "in.jsonl", ['{"evtName": "Charged", "evtData": {}}'])
+    rejects = tmp_path / "rejects.jsonl"
+    args = ["import", "events", str(source), "--rejects", str(rejects)]
+    if journal:
+        args += ["--checkpoint", str(tmp_path / "journal")]
+    assert (await cli(fake, capsys, *args))[0] == 3
+    assert (str(rejects) in synced) is journal
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so the progress bar draws."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+async def test_the_progress_bars_count_records_on_a_terminal(
+    seeded: FakeCleverTap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, quiet: bool
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    connection = ["--base-url", seeded.url, "--account-id", seeded.account_id]
+    connection += ["--passcode", DEFAULT_PASSCODE, *(["--quiet"] if quiet else [])]
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
+    seeded.faults.inject(
+        "status", status=500, method="GET", path="/1/events.json", every=3, times=1
+    )
+    export = [*export_args(output, "--checkpoint", str(checkpoint), "--batch-size", "50")]
+    export += ["--max-retries", "0", *connection]
+    assert await asyncio.to_thread(main, export) == 1
+    assert await asyncio.to_thread(main, export) == 0
+    source = write_lines(tmp_path / "in.jsonl", [GOOD % (n, n) for n in range(3)])
+    journal = tmp_path / "journal"
+    assert await asyncio.to_thread(main, ["import", "events", str(source), *connection]) == 0
+    resumable = ["import", "events", str(source), "--checkpoint", str(journal), *connection]
+    assert await asyncio.to_thread(main, resumable) == 0
+    assert await asyncio.to_thread(main, resumable) == 0
+    found = []
+    for line in terminal.getvalue().split("\n"):  # a bar redraws itself after each "\r"
+        drawn = re.match(r"(export events|import events): ([\d.]+) records", line.split("\r")[-1])
+        if "\r" in line and drawn:
+            found.append((drawn.group(1), float(drawn.group(2))))
+    if quiet:
+        assert found == []
+    else:
+        # The export: 100 records then stopped; resumed from 100 to 250. The imports: 3, then 3
+        # again from the start of the journal, then 3 found done at once.
+        assert found == [
+            ("export events", 100),
+            ("export events", 250),
+            ("import events", 3),
+            ("import events", 3),
+            ("import events", 3),
+        ]
