@@ -501,7 +501,18 @@ async def test_a_profiles_export(
 ) -> None:
     seeded.seed_profiles(count=5, start=20260101, end=20260103, event_names=["Charged"])
     output = tmp_path / "profiles.jsonl"
-    args = ["export", "profiles", "--event", "Charged", *RANGE, "-o", str(output)]
+    # --parallel is for events: a profiles export leaves it aside.
+    args = [
+        "export",
+        "profiles",
+        "--event",
+        "Charged",
+        *RANGE,
+        "-o",
+        str(output),
+        "--parallel",
+        "3",
+    ]
     code, err = await cli(seeded, capsys, *args)
     assert code == 0
     records = [json.loads(line) for line in output.read_text().splitlines()]
@@ -709,6 +720,7 @@ async def test_an_import_from_standard_input(
         0,
         ["import profiles from standard input (dry run: nothing stored)", *rows(accepted=1)],
     )
+    assert not sys.stdin.buffer.closed  # standard input is the program's, not the command's
 
 
 async def test_an_interrupted_import_from_standard_input(
@@ -867,8 +879,17 @@ async def test_a_csv_export_resumes_under_one_header(
 async def test_an_export_resumed_after_bytes_past_its_checkpoint(
     seeded: FakeCleverTap, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    # Records of about 1 KB: the checkpoint's offset is past the 64 KiB its hash covers.
+    seeded.seed_events(
+        "Big",
+        count=250,
+        start=20260101,
+        end=20260103,
+        properties={"seq": lambda r, i: i, "pad": lambda r, i: "p" * 1000},
+    )
     output, checkpoint = tmp_path / "out.jsonl", tmp_path / "ck"
     args = export_args(output, "--checkpoint", str(checkpoint), "--batch-size", "50")
+    args[args.index("Charged")] = "Big"
     seeded.faults.inject(
         "status", status=500, method="GET", path="/1/events.json", every=3, times=1
     )
@@ -923,6 +944,15 @@ async def test_a_finished_export_whose_output_is_cut_or_gone(
         2,
         f"clevertap-async: error: --checkpoint {checkpoint} continues {output}, which is gone; "
         "delete the checkpoint to start over\n",
+    )
+    partial = tmp_path / "out.jsonl.partial"  # a crash before the rename, then the file was cut
+    partial.write_bytes(b"{}")
+    code, err = await cli(seeded, capsys, *args)
+    assert (code, err) == (
+        2,
+        f"clevertap-async: error: --checkpoint {checkpoint} continues {partial}, which is 2 "
+        f"bytes, shorter than the {size:,} it vouches for (edited or replaced?); delete the "
+        "checkpoint to start over\n",
     )
 
 
