@@ -1126,3 +1126,20 @@ async def test_the_progress_bars_count_records_on_a_terminal(
             ("import events", 3),
             ("import events", 3),
         ]
+
+
+async def test_a_failed_export_to_standard_output_deletes_no_file(
+    seeded: FakeCleverTap,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bystander = tmp_path / "-.partial"
+    bystander.write_text("not the export's\n")
+    seeded.faults.inject("status", status=500, method="GET", path="/1/events.json")
+    argv = ["export", "events", "--event", "Charged", *RANGE, "--base-url", seeded.url]
+    argv += ["--account-id", seeded.account_id, "--passcode", DEFAULT_PASSCODE]
+    argv += ["--quiet", "--max-retries", "0"]
+    assert await asyncio.to_thread(main, argv) == 1
+    assert bystander.read_text() == "not the export's\n"
