@@ -1105,7 +1105,8 @@ async def test_the_progress_bars_count_records_on_a_terminal(
     assert await asyncio.to_thread(main, export) == 0
     source = write_lines(tmp_path / "in.jsonl", [GOOD % (n, n) for n in range(3)])
     journal = tmp_path / "journal"
-    assert await asyncio.to_thread(main, ["import", "events", str(source), *connection]) == 0
+    batches_of_one = ["import", "events", str(source), "--batch-size", "1", *connection]
+    assert await asyncio.to_thread(main, batches_of_one) == 0
     resumable = ["import", "events", str(source), "--checkpoint", str(journal), *connection]
     assert await asyncio.to_thread(main, resumable) == 0
     assert await asyncio.to_thread(main, resumable) == 0
