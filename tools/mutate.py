@@ -39,6 +39,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         [
             "tests/unit/test_protocol.py",
             "tests/unit/test_protocol_edges.py",
+            "tests/unit/test_protocol_headers.py",
+            "tests/unit/test_protocol_errors.py",
             "tests/client/test_transport.py",
             "tests/client/test_adversarial_inputs.py",
         ],
@@ -72,6 +74,9 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["_transport.py"],
         [
             "tests/client/test_transport.py",
+            "tests/client/test_transport_edges.py",
+            "tests/unit/test_transport_errors.py",
+            "tests/client/test_malformed_answers.py",
             "tests/client/test_security.py",
             "tests/client/test_client.py",
             "tests/client/test_adversarial_inputs.py",
@@ -86,12 +91,30 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/client/test_adversarial_inputs.py",
         ],
     ),
-    "writer": (["_writer.py"], ["tests/client/test_writer.py", "tests/chaos/test_cancellation.py"]),
-    "counting": (["resources/_counting.py"], ["tests/client/test_counts.py"]),
-    "privacy": (["resources/privacy.py"], ["tests/client/test_privacy.py"]),
+    "writer": (
+        ["_writer.py"],
+        [
+            "tests/client/test_writer.py",
+            "tests/client/test_writer_edges.py",
+            "tests/chaos/test_cancellation.py",
+        ],
+    ),
+    "counting": (
+        ["resources/_counting.py"],
+        ["tests/client/test_counts.py", "tests/client/test_count_answers.py"],
+    ),
+    "privacy": (
+        ["resources/privacy.py"],
+        ["tests/client/test_privacy.py", "tests/client/test_privacy_edges.py"],
+    ),
     "cli": (
         ["cli/_import.py", "cli/_export.py", "cli/_checkpoint.py"],
-        ["tests/cli/test_cli_pieces.py", "tests/cli/test_cli_adversarial.py"],
+        [
+            "tests/cli/test_cli_pieces.py",
+            "tests/cli/test_cli_adversarial.py",
+            "tests/cli/test_cli_in_process.py",
+            "tests/cli/test_cli_options.py",
+        ],
     ),
     "fake": (
         ["testing/_server.py", "testing/_uploads.py"],
@@ -99,6 +122,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/fake/test_fake_server.py",
             "tests/fake/test_uploads_fake.py",
             "tests/fake/test_upload_cap.py",
+            "tests/fake/test_replay_fake.py",
+            "tests/fake/test_live_answers_fake.py",
+            "tests/fake/test_exports_fake.py",
+            "tests/fake/test_campaigns_fake.py",
+            "tests/fake/test_upload_answers_fake.py",
+            "tests/fake/test_fake_pieces.py",
         ],
     ),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple
 
 import orjson
@@ -103,6 +103,8 @@ class InputLines:
         self._stream = stream
         #: The lines read to find the first one that is not blank.
         self._head: list[bytes] = []
+        #: How many of them were handed out by the iterator.
+        self._head_given = 0
         for line in stream:
             if self._head == []:
                 line = line.removeprefix(_BOM)
@@ -120,26 +122,31 @@ class InputLines:
         self.empty = not first
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        lines: Iterable[bytes] = self._head if self.empty else _chain(self._head, self._stream)
-        return enumerate(lines, start=1)
+        return enumerate(self._lines(), start=1)
+
+    def _lines(self) -> Iterator[bytes]:
+        for line in self._head:
+            self._head_given += 1
+            yield line
+        if self.empty:
+            return
+        # Not ``yield from stream``: closing this generator would close the file, which the summary
+        # of a stopped run still reads to count the lines it never reached.
+        for line in self._stream:
+            yield line
 
     def count_rest(self) -> int | None:
-        """Count the lines not read yet (None for standard input, which cannot be read on)."""
+        """Count the lines not read yet (None for standard input, which cannot be read on).
+
+        The lines read at open to look for a first record count as not read until handed out.
+        """
         if self.name == "-":
             return None
         count, last = 0, b"\n"
         for block in iter(lambda: self._stream.read(1 << 20), b""):
             count += block.count(b"\n")
             last = block
-        return count + (not last.endswith(b"\n"))
-
-
-def _chain(head: list[bytes], stream: BinaryIO) -> Iterator[bytes]:
-    yield from head
-    # Not ``yield from stream``: closing this generator would close the file, which the summary
-    # of a stopped run still reads to count the lines it never reached.
-    for line in stream:  # noqa: UP028
-        yield line
+        return len(self._head) - self._head_given + count + (not last.endswith(b"\n"))
 
 
 def open_input(path: str) -> BinaryIO:

@@ -216,3 +216,12 @@ def test_a_resumed_rejects_file_is_cut_back_to_what_the_journal_vouches_for(
     assert path.read_bytes() == b'{"line": 1}\n{"line":2}\n'
     with pytest.raises(ValidationError, match="is 23 bytes, shorter than the 99 the journal"):
         RejectsFile(str(path), 99, resuming=True, durable=True)
+
+
+def test_count_rest_counts_the_lines_read_at_open_but_not_handed_out() -> None:
+    lines = InputLines(io.BytesIO(b"\n\n{}\n{}\n{}"), "in.jsonl")  # the head: two blanks and {}
+    assert lines.count_rest() == 5
+    lines = InputLines(io.BytesIO(b"\n\n{}\n{}\n{}"), "in.jsonl")
+    numbered = iter(lines)
+    assert next(numbered) == (1, b"\n")
+    assert lines.count_rest() == 4

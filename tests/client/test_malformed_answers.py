@@ -160,6 +160,28 @@ async def test_a_body_just_under_the_limit_is_read(scripted: Scripted, client: C
     assert (await client.request("GET", "/1/x"))["pad"] == pad
 
 
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_not(
+    scripted: Scripted, client: CleverTap, chunked: bool
+) -> None:
+    envelope = b'{"status":"success","pad":""}'
+    pad = "x" * (200_000 - len(envelope))
+    body = orjson.dumps({"status": "success", "pad": pad})
+    assert len(body) == 200_000
+    scripted.answer = Answer(body=body, chunked=chunked)
+    assert (await client.request("GET", "/1/x"))["pad"] == pad
+    scripted.answer = Answer(
+        body=orjson.dumps({"status": "success", "pad": pad + "x"}), chunked=chunked
+    )
+    with pytest.raises(ResponseTooLargeError) as caught:
+        await client.request("GET", "/1/x")
+    error = caught.value
+    assert str(error) == (
+        "GET /1/x: HTTP 200: the response body is over the 200,000-byte limit (max_response_bytes)"
+    )
+    assert (error.status, error.body, error.method, error.path) == (200, None, "GET", "/1/x")
+
+
 async def test_html_error_pages_keep_their_text(scripted: Scripted, client: CleverTap) -> None:
     scripted.answer = Answer(status=502, body=b"<html>Bad Gateway</html>", content_type="text/html")
     with pytest.raises(CleverTapError) as info:
