@@ -65,16 +65,12 @@ def test_one_unplaceable_entry_does_not_stop_the_entries_after_it() -> None:
 def test_a_code_that_is_not_a_number_is_0_and_a_missing_error_is_empty() -> None:
     entry = {"code": "515", "record": {"identity": "b", "evtName": "E"}}
     matched = match_answer({"processed": 1, "unprocessed": [entry]}, items("a", "b"))
-    assert [(item.position, code, error) for item, code, error in matched.rejected] == [
-        (11, 0, "")
-    ]
+    assert [(item.position, code, error) for item, code, error in matched.rejected] == [(11, 0, "")]
     assert (matched.accepted, matched.unexplained, matched.reason) == (1, [], "")
 
 
 @pytest.mark.parametrize(("number", "position"), [(1, 10), (2, 11)])
-def test_a_rejection_without_its_record_is_placed_by_its_number(
-    number: int, position: int
-) -> None:
+def test_a_rejection_without_its_record_is_placed_by_its_number(number: int, position: int) -> None:
     entry = {"code": 515, "error": f"Bad.Skipped record number : {number}"}
     matched = match_answer({"processed": 1, "unprocessed": [entry]}, items("a", "b"))
     assert [item.position for item, _, _ in matched.rejected] == [position]
