@@ -89,6 +89,9 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/client/test_upload.py",
             "tests/client/test_upload_boundaries.py",
             "tests/client/test_adversarial_inputs.py",
+            "tests/client/test_upload_stop.py",
+            "tests/client/test_upload_driver.py",
+            "tests/unit/test_match_answer.py",
         ],
     ),
     "writer": (
