@@ -89,7 +89,8 @@ end
 """
 
 # KEYS[5]: the ticket counter. ARGV[5]: the keys' time to live in ms. Queues the token (once), hands
-# out free slots oldest first, and returns 1 when the token holds a slot, else 0.
+# out free slots oldest first, and returns {1, 0} when the token holds a slot, else {0, ms until the
+# first lease runs out} (-1: none held), which is when a waiter should look again if nobody wakes it.
 _ACQUIRE = (
     _PRELUDE
     + """
@@ -105,9 +106,11 @@ if not redis.call('ZSCORE', holders, token) then
 end
 if redis.call('ZSCORE', holders, token) then
   redis.call('DEL', wake .. token)
-  return 1
+  return {1, 0}
 end
-return 0
+local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')[2]
+if not first then return {0, -1} end
+return {0, tonumber(first) - now}
 """
 )
 
@@ -271,8 +274,9 @@ class RedisCoordinator:
         self.retry_seconds = retry_seconds
         self.account_id = account_id
         self.local_reuse = local_reuse
-        # A waiter blocks in Redis at most this long before it looks again. Releases wake waiters;
-        # polls only matter for leases that ran out (a dead process), which any script call notices.
+        # A waiter blocks in Redis at most this long before it looks again. Releases wake waiters,
+        # and a waiter also looks again when the first lease runs out (a dead process's slot is
+        # free from then on); the poll is a backstop.
         self._poll_seconds = 2.0
         # How long a waiter's place lasts without it showing up.
         self._wait_ms = int((2 * self._poll_seconds + 2 * command_timeout) * 1000)
@@ -439,11 +443,17 @@ class RedisCoordinator:
             self._ttl_ms,
         ]
         try:
-            while not await shared.acquire(keys=keys_of_script, args=args):
-                # Woken by a release handing this token a slot, or after a jittered poll.
+            granted, first_runs_out_ms = await shared.acquire(keys=keys_of_script, args=args)
+            while not granted:
+                # Woken by a release handing this token a slot; else looks again when the first
+                # lease runs out (its holder may have died: the slot is free from then on), or
+                # after a jittered poll, whichever comes first.
                 wait = self._poll_seconds * self._rng.uniform(0.5, 1.0)
+                if first_runs_out_ms >= 0:
+                    wait = max(0.001, min(wait, (int(first_runs_out_ms) + 1) / 1000))
                 if await shared.blocking.blpop([keys.wake + token], timeout=wait):
                     break  # handed over, with a full lease
+                granted, first_runs_out_ms = await shared.acquire(keys=keys_of_script, args=args)
         except shared.errors:
             raise  # Redis is unreachable: the lease runs out, and a release would wait in vain
         except BaseException:
