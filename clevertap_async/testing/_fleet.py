@@ -63,6 +63,8 @@ def coordinator_for(args: argparse.Namespace) -> Coordinator:
 
 async def run(args: argparse.Namespace) -> None:
     """Wait for the go line, then upload or hold slots as asked."""
+    if args.nice:
+        os.nice(args.nice)
     records = events(args.worker, args.records)
     coordinator = coordinator_for(args)
     async with AsyncExitStack() as stack:
@@ -184,6 +186,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--hold", type=int, default=0, help="hold this many upload slots, no upload"
+    )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="lower this worker's CPU priority by N (os.nice), so the fake it shares a machine "
+        "with keeps its CPU as a real server would",
     )
     return parser.parse_args(argv)
 

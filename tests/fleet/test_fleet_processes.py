@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 
@@ -95,3 +96,11 @@ async def test_a_lone_waiter_takes_a_dead_workers_slot_as_its_lease_runs_out(
         killed = time.monotonic()
         async with asyncio.timeout(LEASE + 3.0), coordinator.acquire("upload"):
             assert time.monotonic() - killed <= LEASE + 0.2
+
+
+async def test_a_worker_started_with_nice_runs_at_that_lower_priority() -> None:
+    # The fleet benchmark lowers its workers' priority so they do not preempt the fake they share
+    # a machine with.
+    async with fleet(1, "--nice", "3") as workers:
+        pid = workers.processes[0].pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 3
