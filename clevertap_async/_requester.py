@@ -44,6 +44,7 @@ class Requester(Protocol):
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
         attempt_timeout: float | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> Any:
         """Send one request, retried as the policy says, and return its decoded JSON body.
 
@@ -59,6 +60,8 @@ class Requester(Protocol):
             retry: the policy for this request (default: :attr:`retry`).
             on_retry: told of each failed attempt that is about to be retried.
             attempt_timeout: seconds for each attempt, instead of the client's timeout.
+            on_send: called as each attempt goes out, once it has its slot and rate tokens (a
+                request cancelled before that was never sent).
 
         Raises:
             CleverTapError: the typed error of the last attempt.

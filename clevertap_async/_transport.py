@@ -206,6 +206,7 @@ class Transport:
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
         attempt_timeout: float | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> Any:
         """Send one API request, retried as the policy says, and return its decoded JSON body.
 
@@ -223,6 +224,8 @@ class Transport:
                 notice an answer lost after the server may have applied the request).
             attempt_timeout: seconds for each attempt of this request, instead of the client's timeout
                 (message reports take minutes on long ranges).
+            on_send: called as each attempt goes out, once it has its slot and rate tokens (uploads
+                use it to tell records never sent from records that may have been applied).
 
         Raises:
             CleverTapError: the typed error of the last attempt when the policy stops, at once for
@@ -250,6 +253,7 @@ class Transport:
                     body,
                     f"{attempt + 1}/{policy.max_retries + 1}",
                     attempt_timeout,
+                    on_send,
                 )
                 retry_after = _protocol.parse_retry_after(response_headers.get("Retry-After"))
                 return _protocol.decode_response(
@@ -299,6 +303,7 @@ class Transport:
         body: bytes | None,
         attempt: str,
         attempt_timeout: float | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Make one HTTP attempt inside the gates; return the status, the body and the headers."""
         seconds = self.timeout if attempt_timeout is None else attempt_timeout
@@ -307,6 +312,8 @@ class Transport:
             for limiter in (self._global_limiter, self._path_limiters.get(path)):
                 if limiter is not None:
                     await limiter.acquire()
+            if on_send is not None:
+                on_send()
             started = time.perf_counter()
             try:
                 async with session.request(

@@ -52,10 +52,22 @@ MAX_RECORDS = {
 RETRYABLE_RECORD_CODE = 555
 
 
-class _Launched(NamedTuple):
-    number: int
-    batch: Batch
-    rejected: list[RejectedRecord]
+class _Launched:
+    """A batch handed to a task, with the rejections that ride with it, and whether it went out."""
+
+    __slots__ = ("batch", "number", "rejected", "sent")
+
+    def __init__(self, number: int, batch: Batch, rejected: list[RejectedRecord]):
+        self.number = number
+        self.batch = batch
+        self.rejected = rejected
+        #: A request carrying the batch went out (it may wait for a slot first): from then on the
+        #: server may have stored its records even if the upload stops before the answer.
+        self.sent = False
+
+    def mark_sent(self) -> None:
+        """Called by the transport as a request carrying the batch goes out."""
+        self.sent = True
 
 
 class Matched(NamedTuple):
@@ -280,8 +292,11 @@ class Uploader:
                 finished.append(task.result())
                 continue
             rejected.extend(launched.rejected)
+            # A batch still waiting for a slot (another upload of the client, or another process,
+            # holds them all) was never sent.
             undelivered.extend(
-                UndeliveredRecord(i.record, i.position, error) for i in launched.batch.items()
+                UndeliveredRecord(i.record, i.position, error, maybe_applied=launched.sent)
+                for i in launched.batch.items()
             )
         for batch in [*self._waiting, self._chunker.flush()]:
             undelivered.extend(
@@ -376,6 +391,7 @@ class Uploader:
                     allow_fail_status=True,
                     retry=self._retry,
                     on_retry=failures.append,
+                    on_send=launched.mark_sent,
                 )
             except CleverTapError as exc:
                 undelivered.extend(

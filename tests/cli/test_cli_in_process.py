@@ -618,28 +618,29 @@ async def interrupted_import(
 
 
 def stopped_entries() -> list[dict[str, Any]]:
-    """The rejects entries of an import of GOOD lines cut while its first batch of one waited:
-    the 15 batches the upload cap lets start are in flight, the next one is sealed but not sent."""
+    """The rejects entries of an import of GOOD lines cut while its first batch of one waited: that
+    batch is in flight (the adaptive cap starts at 1); the 14 other batches the upload cap lets
+    start wait for a slot and the next one is sealed: none of those 15 was sent."""
     record = {"evtName": "Charged"}
-    in_flight = [
+    in_flight = {
+        "line": 1,
+        "status": "undelivered",
+        "code": None,
+        "reason": "stopped before an answer",
+        "maybe_applied": True,
+        "record": {"identity": "u0", **record, "evtData": {"Amount": 0}},
+    }
+    not_sent = [
         {
             "line": n + 1,
-            "status": "undelivered",
+            "status": "not sent",
             "code": None,
-            "reason": "stopped before an answer",
-            "maybe_applied": True,
+            "reason": "stopped before it was sent",
             "record": {"identity": f"u{n}", **record, "evtData": {"Amount": n}},
         }
-        for n in range(15)
+        for n in range(1, 16)
     ]
-    not_sent = {
-        "line": 16,
-        "status": "not sent",
-        "code": None,
-        "reason": "stopped before it was sent",
-        "record": {"identity": "u15", **record, "evtData": {"Amount": 15}},
-    }
-    return [*in_flight, not_sent]
+    return [in_flight, *not_sent]
 
 
 async def test_an_interrupted_import_says_what_is_left(
@@ -652,8 +653,8 @@ async def test_an_interrupted_import_says_what_is_left(
     assert err.splitlines() == [
         f"import events from {source} (interrupted)",
         *rows(),
-        "  in flight at the stop           15",
-        "  not sent                         1",
+        "  in flight at the stop            1",
+        "  not sent                        15",
         "  not read: lines 17-1,000",
         f"  refused lines written to {rejects}",
         f"  to resume: import {rejects} (the lines without an answer are in it); import lines "
@@ -672,7 +673,7 @@ async def test_an_interrupted_import_resumes_from_its_journal(
     args += ["--checkpoint", str(journal)]
     err = await interrupted_import(fake, capsys, *args)
     assert err.splitlines()[-4:] == [
-        "  not sent                         1",
+        "  not sent                        15",
         "  not read: lines 17-1,000",
         f"  refused lines written to {rejects}",
         "  to resume: run the same command again",
@@ -681,10 +682,10 @@ async def test_an_interrupted_import_resumes_from_its_journal(
     code, err = await cli(fake, capsys, *args)
     assert code == 0
     assert err.splitlines() == [
-        f"resuming from {journal}: 0 lines done, 15 in flight at the stop will be sent again and "
+        f"resuming from {journal}: 0 lines done, 1 in flight at the stop will be sent again and "
         "are counted as possibly duplicated",
         f"import events from {source} (totals over 2 runs)",
-        *rows(accepted=1000, duplicated=15),
+        *rows(accepted=1000, duplicated=1),
     ]
     assert rejects.read_bytes() == b""  # the entries of the lines sent again are dropped
     assert journal.exists()
@@ -729,7 +730,7 @@ async def test_an_interrupted_import_from_standard_input(
     stdin_of(monkeypatch, "".join(GOOD % (n, n) + "\n" for n in range(1000)).encode())
     err = await interrupted_import(fake, capsys, "import", "events", "-", "--batch-size", "1")
     assert err.splitlines()[-3:] == [
-        "  not sent                         1",
+        "  not sent                        15",
         "  not read: lines 17 onward",
         "  to resume: the lines without an answer are lost from view (--rejects FILE keeps "
         "them); import lines 17 onward (the rest of standard input); with --checkpoint FILE, "

@@ -53,3 +53,30 @@ async def test_each_batch_result_names_the_positions_it_answers(fake: FakeClever
             result.undelivered
         )
         assert {r.position for r in result.rejected} <= set(result.positions)
+
+
+async def test_a_launched_batch_still_waiting_for_the_slot_is_reported_never_sent(
+    fake: FakeCleverTap,
+) -> None:
+    # Two uploads share the client's one slot: the first holds it (a slow answer) while the
+    # second's batch is launched and waits for it. Stopping the second then sent nothing of it.
+    fake.faults.inject("latency", seconds=1, path="/1/upload")
+    first_records = [{"identity": "a", "evtName": "Charged", "evtData": {}}]
+    second_records = [{"identity": f"b{n}", "evtName": "Charged", "evtData": {}} for n in range(3)]
+    report = UploadReport()
+    async with fake.client(upload_concurrency=1, retry=NO_WAIT_RETRIES) as ct:
+        first = asyncio.create_task(ct.events.upload(first_records))
+        await asyncio.sleep(0.2)
+        assert len(fake.requests_to("/1/upload")) == 1  # the first upload holds the slot
+        second = asyncio.create_task(ct.events.upload(second_records, report=report))
+        await asyncio.sleep(0.1)  # its batch is launched and waits for the slot
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert (await first).accepted == 1
+    assert len(fake.requests_to("/1/upload")) == 1
+    assert [(u.position, u.maybe_applied) for u in report.undelivered] == [
+        (0, False),
+        (1, False),
+        (2, False),
+    ]

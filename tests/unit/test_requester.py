@@ -43,7 +43,10 @@ class ScriptedRequester:
         retry: RetryPolicy | None = None,
         on_retry: Callable[[CleverTapError], None] | None = None,
         attempt_timeout: float | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> Any:
+        if on_send is not None:
+            on_send()
         call = {
             "params": dict(params or {}),
             "verbatim": dict(verbatim_params or {}),
