@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -92,6 +93,15 @@ class RedisServer:
                 return
             await asyncio.sleep(0.02)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def pause(self) -> None:
+        """Stop the server without closing its socket (SIGSTOP): connections open, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -82,3 +82,29 @@ async def test_a_slot_held_when_redis_dies_is_given_back_without_an_error(
         coordinator.acquire(FAMILY),
     ):
         await own_redis.kill()
+
+
+async def test_a_redis_that_stops_answering_never_hangs_a_request(
+    own_redis: RedisServer, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A hung Redis (SIGSTOP) keeps its port open: only the command timeout notices it.
+    caplog.set_level(logging.WARNING, logger="clevertap_async")
+    async with (
+        FakeCleverTap() as fake,
+        fast(own_redis.url, namespace) as falls_back,
+        fast(own_redis.url, namespace, on_unavailable="fail") as fails,
+        fake.client(coordinator=falls_back) as local_ct,
+        fake.client(coordinator=fails) as failing_ct,
+    ):
+        await local_ct.request("POST", "/1/now.json", json={"user_type": True})
+        await failing_ct.request("POST", "/1/now.json", json={"user_type": True})
+        own_redis.pause()
+        try:
+            async with asyncio.timeout(3):
+                await local_ct.request("POST", "/1/now.json", json={"user_type": True})
+                with pytest.raises(CoordinatorUnavailableError, match="unreachable"):
+                    await failing_ct.request("POST", "/1/now.json", json={"user_type": True})
+        finally:
+            own_redis.resume()
+    assert len(fake.requests) == 3  # the fallback sent its request; the failing client did not
+    assert ["unreachable" in r.getMessage() for r in caplog.records] == [True]
