@@ -6,12 +6,14 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 
 from clevertap_async import RedisCoordinator
 from clevertap_async.testing import DEFAULT_ACCOUNT_ID, fake_server_process
-from clevertap_async.testing._fleet import fleet
+from clevertap_async.testing._fleet import Fleet, fleet
 
 LEASE = 1.0
 
@@ -43,9 +45,11 @@ async def test_four_worker_processes_never_exceed_the_cap_together(
     assert stats["requests"] == 40
 
 
-async def test_the_slots_of_a_sigkilled_worker_come_back_within_the_lease(
+@asynccontextmanager
+async def a_worker_holding_every_slot(
     redis_url: str, namespace: str
-) -> None:
+) -> AsyncIterator[tuple[RedisCoordinator, Fleet]]:
+    """A worker process holding all 15 upload slots (leases of LEASE s), and a coordinator here."""
     options = ["--coordinator", redis_url, "--namespace", namespace, "--lease", str(LEASE)]
     async with (
         RedisCoordinator(
@@ -55,6 +59,13 @@ async def test_the_slots_of_a_sigkilled_worker_come_back_within_the_lease(
     ):
         await holder.go()
         assert await asyncio.wait_for(holder.lines(), 30) == [b"held"]
+        yield coordinator, holder
+
+
+async def test_the_slots_of_a_sigkilled_worker_come_back_within_the_lease(
+    redis_url: str, namespace: str
+) -> None:
+    async with a_worker_holding_every_slot(redis_url, namespace) as (coordinator, holder):
 
         async def take_all() -> None:
             barrier = asyncio.Barrier(15)
@@ -82,15 +93,7 @@ async def test_a_lone_waiter_takes_a_dead_workers_slot_as_its_lease_runs_out(
 ) -> None:
     # One waiter, so no other waiter's poll happens to notice the expiry for it: it must look again
     # when the first lease runs out (within a poll of up to 2 s it would often be late).
-    options = ["--coordinator", redis_url, "--namespace", namespace, "--lease", str(LEASE)]
-    async with (
-        RedisCoordinator(
-            redis_url, namespace=namespace, lease_seconds=LEASE, account_id=DEFAULT_ACCOUNT_ID
-        ) as coordinator,
-        fleet(1, *options, "--hold", "15") as holder,
-    ):
-        await holder.go()
-        assert await asyncio.wait_for(holder.lines(), 30) == [b"held"]
+    async with a_worker_holding_every_slot(redis_url, namespace) as (coordinator, holder):
         # Killed at once, the leases run out one lease after they were taken, before `killed`.
         holder.processes[0].send_signal(signal.SIGKILL)
         killed = time.monotonic()
