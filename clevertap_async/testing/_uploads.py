@@ -122,12 +122,6 @@ def record_failure(record: Any) -> tuple[int, str] | None:
     return checked_failure(record)
 
 
-#: Event names and event property keys already found valid. Uploads repeat a handful of each, and
-#: checking a record must stay cheap: the fake serves benchmarks where several clients share its CPU.
-_VALID_NAMES: set[str] = set()
-_VALID_KEYS: set[str] = set()
-#: Names or keys remembered at most (a fake fed random names must not grow without bound).
-_REMEMBERED = 10_000
 #: A string value of at most this many characters is under the byte limit whatever it holds.
 _SHORT_VALUE = _limits.MAX_VALUE_BYTES // 4
 
@@ -136,16 +130,12 @@ def plainly_valid_event(record: dict[str, Any]) -> bool:
     """A quick yes for the common event, or False to let :func:`checked_failure` decide.
 
     True only for an event that :func:`checked_failure` accepts: a string identity, a plain ``ts``,
-    and scalar properties with short string values, under names and keys already found valid.
+    and scalar properties with short string values. Checking a record must stay cheap: the fake
+    serves benchmarks where several clients share its CPU.
     """
     name = record.get("evtName")
-    if type(name) is not str:
+    if type(name) is not str or _event_name_failure(name) is not None:
         return False
-    if name not in _VALID_NAMES:
-        if _event_name_failure(name) is not None:
-            return False
-        if len(_VALID_NAMES) < _REMEMBERED:
-            _VALID_NAMES.add(name)
     identity = record.get("identity")
     if type(identity) is not str or not identity:
         return False
@@ -166,11 +156,8 @@ def plainly_valid_event(record: dict[str, Any]) -> bool:
                 return False
         elif kind is not int and kind is not bool and value is not None:
             return False
-        if key not in _VALID_KEYS:
-            if not _key_ok(key, _BANNED):
-                return False
-            if len(_VALID_KEYS) < _REMEMBERED:
-                _VALID_KEYS.add(key)
+        if not _key_ok(key, _BANNED):
+            return False
     return True
 
 
