@@ -103,43 +103,21 @@ async def run(fake: FakeProcess, args: argparse.Namespace) -> list[Row]:
         )
     )
     # What adaptive caps (the default) cost a process that has the account to itself.
-    ratio = alone.timed.seconds / best["alone, adaptive"].timed.seconds
-    rows.append(
-        _rate_row(
-            "one process alone, adaptive",
-            total,
-            best["alone, adaptive"],
-            ratio=ratio,
-            ratio_to="of alone",
-        )
-    )
+    rows.append(_versus("one process alone, adaptive", total, best["alone, adaptive"], alone))
     for label in ("uncoordinated", "adaptive", "Redis coordinator"):
         rows += _rows(label, total, best[label], alone)
-    ratio = alone.timed.seconds / best[NO_REUSE].timed.seconds
-    rows.append(
-        _rate_row(
-            f"{WORKERS} workers, {NO_REUSE}",
-            total,
-            best[NO_REUSE],
-            ratio=ratio,
-            ratio_to="of alone",
-        )
-    )
+    rows.append(_versus(f"{WORKERS} workers, {NO_REUSE}", total, best[NO_REUSE], alone))
     # The same race with the workers at the fake's priority, and at the default batch size, where
     # the CPU limits every variant (see the module's docstring).
     for label, alone_label, variant in (
         ("equal priority", "alone, equal priority", "Redis coordinator, equal priority"),
         (f"{DEFAULT_BATCH} a request", "alone, default batch", "Redis coordinator, default batch"),
     ):
-        yardstick, measured = best[alone_label], best[variant]
+        yardstick = best[alone_label]
         rows.append(_rate_row(f"one process alone, {label}", total, yardstick))
         rows.append(
-            _rate_row(
-                f"{WORKERS} workers, Redis coordinator, {label}",
-                total,
-                measured,
-                ratio=yardstick.timed.seconds / measured.timed.seconds,
-                ratio_to="of alone",
+            _versus(
+                f"{WORKERS} workers, Redis coordinator, {label}", total, best[variant], yardstick
             )
         )
     await fake.set_latency(0)
@@ -183,20 +161,18 @@ def _rate_row(variant: str, total: int, measured: _Measured, **extra: Any) -> Ro
     )
 
 
+def _versus(variant: str, total: int, measured: _Measured, alone: _Measured, goal: str = "") -> Row:
+    """A records/s row with its speed as a ratio of one process alone's."""
+    ratio = alone.timed.seconds / measured.timed.seconds
+    return _rate_row(variant, total, measured, ratio=ratio, ratio_to="of alone", goal=goal)
+
+
 def _rows(label: str, total: int, measured: _Measured, alone: _Measured) -> list[Row]:
     variant = f"{WORKERS} workers, {label}"
-    ratio = alone.timed.seconds / measured.timed.seconds
     redis = label.startswith("Redis")
     share = 100 * measured.throttled / max(1, measured.requests)
     rows = [
-        _rate_row(
-            variant,
-            total,
-            measured,
-            ratio=ratio,
-            ratio_to="of alone",
-            goal=">= 0.9x" if redis else "",
-        ),
+        _versus(variant, total, measured, alone, goal=">= 0.9x" if redis else ""),
         Row(
             NAME,
             f"{variant}: 429s answered",
