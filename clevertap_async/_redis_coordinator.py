@@ -443,8 +443,10 @@ class RedisCoordinator:
             self._ttl_ms,
         ]
         try:
-            granted, first_runs_out_ms = await shared.acquire(keys=keys_of_script, args=args)
-            while not granted:
+            while True:
+                granted, first_runs_out_ms = await shared.acquire(keys=keys_of_script, args=args)
+                if granted:
+                    break
                 # Woken by a release handing this token a slot; else looks again when the first
                 # lease runs out (its holder may have died: the slot is free from then on), or
                 # after a jittered poll, whichever comes first.
@@ -453,7 +455,6 @@ class RedisCoordinator:
                     wait = max(0.001, min(wait, (int(first_runs_out_ms) + 1) / 1000))
                 if await shared.blocking.blpop([keys.wake + token], timeout=wait):
                     break  # handed over, with a full lease
-                granted, first_runs_out_ms = await shared.acquire(keys=keys_of_script, args=args)
         except shared.errors:
             raise  # Redis is unreachable: the lease runs out, and a release would wait in vain
         except BaseException:
